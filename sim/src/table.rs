@@ -21,3 +21,25 @@ pub fn cells(_res: ResourceId, _obj: &Value, _now: jiff::Timestamp) -> Vec<Value
 pub fn human_duration(_d: std::time::Duration) -> String {
     unimplemented!()
 }
+
+/// What a Table row embeds as `object`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IncludeObject {
+    None,
+    Metadata,
+    Object,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn table(
+    _res: ResourceId,
+    _rows: &[&Value],
+    _include_object: IncludeObject,
+    _with_column_definitions: bool,
+    _resource_version: &str,
+    _continue_token: Option<&str>,
+    _remaining: Option<u64>,
+    _now: jiff::Timestamp,
+) -> Value {
+    unimplemented!()
+}
