@@ -453,8 +453,11 @@ fn commit(
     admission::validate(res, &new, Some(existing))?;
     admission::admit_update(inner, res, &mut new, existing)?;
 
-    // An object being deleted goes once its last finalizer is gone.
-    if obj::is_deleting(&new) && finalizers_done(res, &new) && res != ids::pods() {
+    // An object being deleted goes once its last finalizer is gone (a pod only once its
+    // kubelet has finished it, which sets the grace period to zero).
+    let pod_finished =
+        res != ids::pods() || obj::path_i64(&new, "metadata.deletionGracePeriodSeconds") == Some(0);
+    if obj::is_deleting(&new) && finalizers_done(res, &new) && pod_finished {
         if opts.dry_run {
             return Ok(Written {
                 object: Arc::new(new),
@@ -1076,14 +1079,23 @@ fn delete_pod(
     let finalizers_empty = obj::path(existing, "metadata.finalizers")
         .and_then(Value::as_array)
         .is_none_or(Vec::is_empty);
-    if (grace == 0 || unscheduled || finished) && finalizers_empty {
+    if grace == 0 || unscheduled || finished {
         if opts.dry_run {
             return Ok(Deleted::Removed(existing.clone()));
         }
-        let gone = inner
-            .remove(ids::pods(), obj::namespace(existing), obj::name(existing))
-            .unwrap_or_else(|| existing.clone());
-        return Ok(Deleted::Removed(gone));
+        if finalizers_empty {
+            let gone = inner
+                .remove(ids::pods(), obj::namespace(existing), obj::name(existing))
+                .unwrap_or_else(|| existing.clone());
+            return Ok(Deleted::Removed(gone));
+        }
+        // Finished, but finalizers hold the object until they are removed.
+        let mut next = (**existing).clone();
+        let meta = obj::meta_mut(&mut next);
+        meta.entry("deletionTimestamp")
+            .or_insert_with(|| json!(env.now_str()));
+        meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+        return Ok(Deleted::Pending(inner.put(ids::pods(), next)));
     }
     let current = obj::path_i64(existing, "metadata.deletionGracePeriodSeconds");
     if obj::is_deleting(existing) && current.is_some_and(|c| c <= grace) {

@@ -130,6 +130,15 @@ pub fn owner_uids(obj: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The owner references.
+pub fn owner_refs(obj: &Value) -> &[Value] {
+    obj.get("metadata")
+        .and_then(|m| m.get("ownerReferences"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+}
+
 /// The controller owner reference (`controller: true`), if any.
 pub fn controller_ref(obj: &Value) -> Option<&Value> {
     obj.get("metadata")?
