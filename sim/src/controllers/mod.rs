@@ -5,13 +5,16 @@
 //! may ask to be called again after a delay (timers for readiness, back-offs, grace periods and
 //! progress deadlines). Because no-op writes produce no events, the loop settles.
 
+mod claims;
 mod endpoints;
 pub mod events;
 mod gc;
 mod kubelet;
 mod namespace;
+mod owned;
 mod quota;
 mod scheduler;
+mod statefulset;
 mod workloads;
 
 use std::cmp::Reverse;
@@ -34,7 +37,7 @@ use crate::store::{Event, EventKind, ObjRef};
 pub enum Key {
     Deployment(ObjRef),
     ReplicaSet(ObjRef),
-    /// Workloads handled by `workloads_extra` (StatefulSet, DaemonSet, Job, CronJob).
+    /// StatefulSets, DaemonSets, Jobs and CronJobs, dispatched by resource.
     Workload(ObjRef),
     /// The kubelet's view of one pod.
     Pod(ObjRef),
@@ -47,6 +50,7 @@ pub enum Key {
     Orphans(String),
     /// An owner being deleted in the foreground or orphaning its dependents.
     Owner(ObjRef),
+    /// A PersistentVolumeClaim to bind.
     Claim(ObjRef),
 }
 
@@ -56,6 +60,7 @@ pub struct Ctx {
     pub state: Arc<State>,
     pub kubelet: kubelet::Kubelet,
     pub deployments: workloads::DeploymentClock,
+    pub revisions: statefulset::RevisionHistory,
 }
 
 impl Ctx {
@@ -161,6 +166,7 @@ async fn run(state: Arc<State>) {
         state: state.clone(),
         kubelet: kubelet::Kubelet::default(),
         deployments: workloads::DeploymentClock::default(),
+        revisions: statefulset::RevisionHistory::default(),
     };
     let mut queue = Queue::default();
     resync(&ctx, &mut queue);
@@ -355,8 +361,8 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
     match key {
         Key::Deployment(r) => workloads::deployment(ctx, r),
         Key::ReplicaSet(r) => workloads::replica_set(ctx, r),
-        Key::Workload(_) => None,
-        Key::Claim(_) => None,
+        Key::Workload(r) => workload(ctx, r),
+        Key::Claim(r) => claims::reconcile(ctx, r),
         Key::Pod(r) => kubelet::reconcile(ctx, r),
         Key::Schedule => scheduler::schedule(ctx),
         Key::Namespace(ns) => namespace::reconcile(ctx, ns),
@@ -370,6 +376,15 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
         }
         Key::Orphans(uid) => gc::orphans(ctx, uid),
         Key::Owner(r) => gc::owner(ctx, r),
+    }
+}
+
+/// Runs the controller of a StatefulSet (DaemonSets, Jobs and CronJobs to come).
+fn workload(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
+    if r.res == ids::statefulsets() {
+        statefulset::reconcile(ctx, r)
+    } else {
+        None
     }
 }
 

@@ -77,7 +77,7 @@ fn int(v: &Value, path: &str) -> i64 {
 
 /// Resolves an int-or-percent against a total (percentages round up for surge, down for
 /// unavailable, as upstream).
-fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool) -> i64 {
+pub(super) fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool) -> i64 {
     match v {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
         Some(Value::String(s)) => match s.strip_suffix('%').and_then(|p| p.parse::<i64>().ok()) {
@@ -89,7 +89,7 @@ fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool) -> i64 {
     }
 }
 
-fn owned_by(object: &Value, uid: &str) -> bool {
+pub(super) fn owned_by(object: &Value, uid: &str) -> bool {
     obj::controller_ref(object)
         .and_then(|r| r.get("uid"))
         .and_then(Value::as_str)
@@ -747,8 +747,13 @@ pub fn replica_set(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
 }
 
 /// When a pod becomes available after minReadySeconds, nothing else happens: wake up then.
-fn availability_recheck(ctx: &Ctx, rs: &Value, pods: &[Arc<Value>]) -> Option<Duration> {
-    let min_ready = int(rs, "spec.minReadySeconds");
+/// Shared by every owner with `spec.minReadySeconds` (ReplicaSet, StatefulSet, DaemonSet).
+pub(super) fn availability_recheck(
+    ctx: &Ctx,
+    owner: &Value,
+    pods: &[Arc<Value>],
+) -> Option<Duration> {
+    let min_ready = int(owner, "spec.minReadySeconds");
     if min_ready <= 0 {
         return None;
     }
@@ -816,7 +821,7 @@ pub fn pod_ready(p: &Value) -> bool {
 }
 
 /// Ready for at least `min_ready` seconds.
-fn pod_available(p: &Value, min_ready: i64) -> bool {
+pub(super) fn pod_available(p: &Value, min_ready: i64) -> bool {
     if !pod_ready(p) {
         return false;
     }
