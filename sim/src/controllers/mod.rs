@@ -6,6 +6,7 @@
 //! progress deadlines). Because no-op writes produce no events, the loop settles.
 
 mod claims;
+mod daemonset;
 mod endpoints;
 pub mod events;
 mod gc;
@@ -39,6 +40,8 @@ pub enum Key {
     ReplicaSet(ObjRef),
     /// StatefulSets, DaemonSets, Jobs and CronJobs, dispatched by resource.
     Workload(ObjRef),
+    /// Every DaemonSet: a node changed, so the nodes that should run daemon pods may have.
+    DaemonSets,
     /// The kubelet's view of one pod.
     Pod(ObjRef),
     /// A scheduling pass over every pending pod.
@@ -323,6 +326,7 @@ fn enqueue(ev: &Event, queue: &mut Queue) {
     }
     if res == ids::nodes() {
         queue.push(Key::Schedule);
+        queue.push(Key::DaemonSets);
     }
     if res == ids::services() {
         queue.push(Key::Endpoints(ns.clone()));
@@ -362,6 +366,7 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
         Key::Deployment(r) => workloads::deployment(ctx, r),
         Key::ReplicaSet(r) => workloads::replica_set(ctx, r),
         Key::Workload(r) => workload(ctx, r),
+        Key::DaemonSets => daemonset::reconcile_all(ctx),
         Key::Claim(r) => claims::reconcile(ctx, r),
         Key::Pod(r) => kubelet::reconcile(ctx, r),
         Key::Schedule => scheduler::schedule(ctx),
@@ -379,10 +384,12 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
     }
 }
 
-/// Runs the controller of a StatefulSet (DaemonSets, Jobs and CronJobs to come).
+/// Runs the controller of a StatefulSet or DaemonSet.
 fn workload(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
     if r.res == ids::statefulsets() {
         statefulset::reconcile(ctx, r)
+    } else if r.res == ids::daemonsets() {
+        daemonset::reconcile(ctx, r)
     } else {
         None
     }
