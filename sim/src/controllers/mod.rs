@@ -10,6 +10,7 @@ mod daemonset;
 mod endpoints;
 pub mod events;
 mod gc;
+mod job;
 mod kubelet;
 mod namespace;
 mod owned;
@@ -63,6 +64,7 @@ pub struct Ctx {
     pub state: Arc<State>,
     pub kubelet: kubelet::Kubelet,
     pub deployments: workloads::DeploymentClock,
+    pub jobs: job::JobClock,
     pub revisions: statefulset::RevisionHistory,
 }
 
@@ -169,6 +171,7 @@ async fn run(state: Arc<State>) {
         state: state.clone(),
         kubelet: kubelet::Kubelet::default(),
         deployments: workloads::DeploymentClock::default(),
+        jobs: job::JobClock::default(),
         revisions: statefulset::RevisionHistory::default(),
     };
     let mut queue = Queue::default();
@@ -384,12 +387,14 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
     }
 }
 
-/// Runs the controller of a StatefulSet or DaemonSet.
+/// Runs the controller of a StatefulSet, DaemonSet or Job.
 fn workload(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
     if r.res == ids::statefulsets() {
         statefulset::reconcile(ctx, r)
     } else if r.res == ids::daemonsets() {
         daemonset::reconcile(ctx, r)
+    } else if r.res == ids::jobs() {
+        job::reconcile(ctx, r)
     } else {
         None
     }

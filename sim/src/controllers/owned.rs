@@ -149,3 +149,20 @@ pub fn record(
         .store
         .write(|s| events::record(s, env, owner_res, owner, warning, reason, message, source));
 }
+
+/// Removes one finalizer from an object if it has it (a no-op write is skipped).
+pub fn remove_finalizer(ctx: &Ctx, res: ResourceId, object: &Value, finalizer: &str) {
+    let has = obj::path(object, "metadata.finalizers")
+        .and_then(Value::as_array)
+        .is_some_and(|f| f.iter().any(|x| x == finalizer));
+    if !has {
+        return;
+    }
+    let mut next = object.clone();
+    if let Some(list) =
+        obj::path_mut(&mut next, "metadata.finalizers").and_then(Value::as_array_mut)
+    {
+        list.retain(|x| x != finalizer);
+    }
+    let _ = update(ctx, res, next);
+}
