@@ -6,6 +6,7 @@
 //! progress deadlines). Because no-op writes produce no events, the loop settles.
 
 mod claims;
+mod cronjob;
 mod daemonset;
 mod endpoints;
 pub mod events;
@@ -231,6 +232,7 @@ fn resync(ctx: &Ctx, queue: &mut Queue) {
             ids::statefulsets(),
             ids::daemonsets(),
             ids::jobs(),
+            ids::cronjobs(),
             ids::persistentvolumeclaims(),
         ] {
             for o in s.list(res, None) {
@@ -387,7 +389,7 @@ fn reconcile(ctx: &mut Ctx, key: &Key) -> Option<Duration> {
     }
 }
 
-/// Runs the controller of a StatefulSet, DaemonSet or Job.
+/// Runs the controller of a StatefulSet, DaemonSet, Job or CronJob.
 fn workload(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
     if r.res == ids::statefulsets() {
         statefulset::reconcile(ctx, r)
@@ -395,6 +397,8 @@ fn workload(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
         daemonset::reconcile(ctx, r)
     } else if r.res == ids::jobs() {
         job::reconcile(ctx, r)
+    } else if r.res == ids::cronjobs() {
+        cronjob::reconcile(ctx, r)
     } else {
         None
     }

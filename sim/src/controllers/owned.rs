@@ -20,12 +20,16 @@ pub const MANAGER: &str = "kube-controller-manager";
 /// Why a write failed: all a controller reports of the API's error.
 #[derive(Debug)]
 pub struct Failure {
+    pub code: u16,
     pub message: String,
 }
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
-        Failure { message: e.message }
+        Failure {
+            code: e.code,
+            message: e.message,
+        }
     }
 }
 
