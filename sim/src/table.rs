@@ -41,8 +41,7 @@ pub fn columns(res: ResourceId) -> Vec<Value> {
 
 /// One row's cells for `obj`, relative to `now` for the age-like cells.
 pub fn cells(res: ResourceId, obj: &Value, now: Timestamp) -> Vec<Value> {
-    let p = printer(res);
-    match p {
+    match printer(res) {
         Printer::Pod => pod_cells(obj, now),
         Printer::Deployment => deployment_cells(obj, now),
         Printer::ReplicaSet => replica_set_cells(obj, now),
@@ -81,7 +80,7 @@ pub fn human_duration(d: std::time::Duration) -> String {
 /// `with_column_definitions` is false for watch events after the first; the real server then
 /// writes `"columnDefinitions": null` (the Go field has no `omitempty`). `resource_version`,
 /// `continue_token` and `remaining` fill the list metadata and are left out when empty, as Go's
-/// `omitempty` does.
+/// `omitempty` does; for a single-object GET the server uses the object's resourceVersion.
 #[allow(clippy::too_many_arguments)]
 pub fn table(
     res: ResourceId,
@@ -308,9 +307,9 @@ impl Printer {
         match self {
             Printer::Pod => vec![
                 name_col(),
-                col("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
-                col("Status", "string", "The aggregate status of the containers in this pod."),
-                col("Restarts", "string", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+                col("Ready", "string", desc::POD_READY),
+                col("Status", "string", desc::POD_STATUS),
+                col("Restarts", "string", desc::POD_RESTARTS),
                 age_col(),
                 wide("IP", "string", desc::POD_IP),
                 wide("Node", "string", desc::POD_NODE_NAME),
@@ -401,7 +400,11 @@ impl Printer {
                 age_col(),
             ],
             Printer::ServiceAccount => {
-                vec![name_col(), col("Secrets", "string", desc::SA_SECRETS), age_col()]
+                vec![
+                    name_col(),
+                    col("Secrets", "string", desc::SA_SECRETS),
+                    age_col(),
+                ]
             }
             Printer::Event => vec![
                 col("Last Seen", "string", desc::EV_LAST_TIMESTAMP),
@@ -417,8 +420,8 @@ impl Printer {
             ],
             Printer::ResourceQuota => vec![
                 name_col(),
-                col("Request", "string", "Request represents a minimum amount of cpu/memory that a container may consume."),
-                col("Limit", "string", "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node."),
+                col("Request", "string", desc::QUOTA_REQUEST),
+                col("Limit", "string", desc::QUOTA_LIMIT),
                 age_col(),
             ],
             Printer::Namespace => vec![
@@ -445,15 +448,19 @@ impl Printer {
                 col("Capacity", "string", desc::PVC_CAPACITY),
                 col("Access Modes", "string", desc::PVC_ACCESS_MODES),
                 col("StorageClass", "string", "StorageClass of the pvc"),
-                col("VolumeAttributesClass", "string", "VolumeAttributesClass of the pvc"),
+                col(
+                    "VolumeAttributesClass",
+                    "string",
+                    "VolumeAttributesClass of the pvc",
+                ),
                 age_col(),
                 wide("VolumeMode", "string", desc::PVC_VOLUME_MODE),
             ],
             Printer::Ingress => vec![
                 name_col(),
-                col("Class", "string", "The name of the IngressClass resource that should be used for additional configuration"),
-                col("Hosts", "string", "Hosts that incoming requests are matched against before the ingress rule"),
-                col("Address", "string", "Address is a list containing ingress points for the load-balancer"),
+                col("Class", "string", desc::INGRESS_CLASS),
+                col("Hosts", "string", desc::INGRESS_HOSTS),
+                col("Address", "string", desc::INGRESS_ADDRESS),
                 col("Ports", "string", "Ports of TLS configurations that open"),
                 age_col(),
             ],
@@ -464,9 +471,13 @@ impl Printer {
             ],
             Printer::PodDisruptionBudget => vec![
                 name_col(),
-                col("Min Available", "string", "The minimum number of pods that must be available."),
-                col("Max Unavailable", "string", "The maximum number of pods that may be unavailable."),
-                col("Allowed Disruptions", "integer", "Calculated number of pods that may be disrupted at this time."),
+                col("Min Available", "string", desc::PDB_MIN_AVAILABLE),
+                col("Max Unavailable", "string", desc::PDB_MAX_UNAVAILABLE),
+                col(
+                    "Allowed Disruptions",
+                    "integer",
+                    desc::PDB_ALLOWED_DISRUPTIONS,
+                ),
                 age_col(),
             ],
             Printer::HorizontalPodAutoscaler => vec![
@@ -1752,9 +1763,28 @@ fn default_cells(obj: &Value) -> Vec<Value> {
     vec![name(obj), json!(created)]
 }
 
-/// Column descriptions upstream takes from the API types' documentation, as published in the
-/// v1.33 OpenAPI schema.
+/// Column descriptions: the printers' own wording, and the API types' documentation as
+/// published in the v1.33 OpenAPI schema (upstream reads the same text from SwaggerDoc).
 mod desc {
+    // The printers' own wording.
+    pub const POD_READY: &str = "The aggregate readiness state of this pod for accepting traffic.";
+    pub const POD_STATUS: &str = "The aggregate status of the containers in this pod.";
+    pub const POD_RESTARTS: &str = "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.";
+    pub const QUOTA_REQUEST: &str =
+        "Request represents a minimum amount of cpu/memory that a container may consume.";
+    pub const QUOTA_LIMIT: &str = "Limits control the maximum amount of cpu/memory that a container may use independent of contention on the node.";
+    pub const INGRESS_CLASS: &str =
+        "The name of the IngressClass resource that should be used for additional configuration";
+    pub const INGRESS_HOSTS: &str =
+        "Hosts that incoming requests are matched against before the ingress rule";
+    pub const INGRESS_ADDRESS: &str =
+        "Address is a list containing ingress points for the load-balancer";
+    pub const PDB_MIN_AVAILABLE: &str = "The minimum number of pods that must be available.";
+    pub const PDB_MAX_UNAVAILABLE: &str = "The maximum number of pods that may be unavailable.";
+    pub const PDB_ALLOWED_DISRUPTIONS: &str =
+        "Calculated number of pods that may be disrupted at this time.";
+
+    // From the API types' documentation.
     pub const OBJECT_NAME: &str = "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names";
     pub const CREATION_TIMESTAMP: &str = "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
     pub const POD_IP: &str = "podIP address allocated to the pod. Routable at least within the cluster. Empty if not yet allocated.";
@@ -1831,3 +1861,4 @@ mod desc {
     pub const RB_ROLE_REF: &str = "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.";
     pub const CRB_ROLE_REF: &str = "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.";
 }
+
