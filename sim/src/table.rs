@@ -1862,3 +1862,1406 @@ mod desc {
     pub const CRB_ROLE_REF: &str = "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.";
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::ids;
+    use std::time::Duration;
+
+    /// The fixed "now" every test renders against.
+    fn now() -> Timestamp {
+        "2025-06-01T12:00:00Z".parse().unwrap()
+    }
+
+    /// An RFC 3339 time `secs` seconds before `now()`.
+    fn ago(secs: i64) -> String {
+        (now() - SignedDuration::from_secs(secs))
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    }
+
+    fn res(group: &str, version: &str, plural: &str) -> ResourceId {
+        registry::find(group, version, plural).unwrap()
+    }
+
+    fn row(res: ResourceId, obj: &Value) -> Value {
+        Value::Array(cells(res, obj, now()))
+    }
+
+    fn meta(name: &str, created_secs_ago: i64) -> Value {
+        json!({
+            "name": name,
+            "namespace": "default",
+            "uid": "7a1c9c9e-0000-4000-8000-000000000001",
+            "resourceVersion": "1042",
+            "creationTimestamp": ago(created_secs_ago),
+            "labels": {"app": name},
+        })
+    }
+
+    fn column_names(res: ResourceId) -> Vec<String> {
+        columns(res)
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    // --- HumanDuration -------------------------------------------------------------------
+
+    #[test]
+    fn human_duration_follows_apimachinery_at_every_threshold() {
+        let cases: &[(u64, &str)] = &[
+            (0, "0s"),
+            (1, "1s"),
+            (119, "119s"),
+            (120, "2m"),
+            (121, "2m1s"),
+            (599, "9m59s"),
+            (600, "10m"),
+            (601, "10m"),
+            (3 * 3600 - 1, "179m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 60, "3h1m"),
+            (8 * 3600 - 1, "7h59m"),
+            (8 * 3600, "8h"),
+            (48 * 3600 - 1, "47h"),
+            (48 * 3600, "2d"),
+            (49 * 3600, "2d1h"),
+            (8 * 86400 - 1, "7d23h"),
+            (8 * 86400, "8d"),
+            (2 * 365 * 86400 - 1, "729d"),
+            (2 * 365 * 86400, "2y"),
+            (2 * 365 * 86400 + 86400, "2y1d"),
+            (8 * 365 * 86400 - 1, "7y364d"),
+            (8 * 365 * 86400, "8y"),
+            (100 * 365 * 86400, "100y"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(human_duration(Duration::from_secs(*secs)), *want, "{secs}s");
+        }
+        assert_eq!(human_duration(Duration::from_millis(119_999)), "119s");
+        // Far beyond Go's ~292-year Duration range: still whole years, no overflow.
+        assert!(human_duration(Duration::MAX).ends_with('y'));
+    }
+
+    #[test]
+    fn times_slightly_in_the_future_read_as_now_and_further_as_invalid() {
+        let future = |ms: i64| Some(now() + SignedDuration::from_millis(ms));
+        assert_eq!(since(future(500), now()), "0s");
+        assert_eq!(since(future(1_999), now()), "0s");
+        assert_eq!(since(future(2_000), now()), "<invalid>");
+        assert_eq!(since(None, now()), "<unknown>");
+    }
+
+    // --- Pods ----------------------------------------------------------------------------
+
+    fn pod(status: Value) -> Value {
+        json!({
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta("web-7d4b9c5f6-x2x9k", 3600),
+            "spec": {
+                "nodeName": "node-1",
+                "containers": [{"name": "nginx", "image": "nginx:1.27"}],
+            },
+            "status": status,
+        })
+    }
+
+    fn running_container(restarts: i64) -> Value {
+        json!({
+            "name": "nginx", "image": "nginx:1.27", "ready": true, "started": true,
+            "restartCount": restarts,
+            "state": {"running": {"startedAt": ago(600)}},
+        })
+    }
+
+    #[test]
+    fn running_pod() {
+        let p = pod(json!({
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "podIP": "10.244.1.5",
+            "podIPs": [{"ip": "10.244.1.5"}],
+            "containerStatuses": [running_container(0)],
+        }));
+        assert_eq!(
+            row(ids::pods(), &p),
+            json!([
+                "web-7d4b9c5f6-x2x9k",
+                "1/1",
+                "Running",
+                "0",
+                "60m",
+                "10.244.1.5",
+                "node-1",
+                "<none>",
+                "<none>"
+            ])
+        );
+        assert_eq!(row_conditions(ids::pods(), &p), None);
+    }
+
+    #[test]
+    fn crash_looping_pod_shows_restarts_with_the_last_one() {
+        let p = pod(json!({
+            "phase": "Running",
+            "podIPs": [{"ip": "10.244.1.6"}],
+            "containerStatuses": [{
+                "name": "nginx", "ready": false, "started": false, "restartCount": 5,
+                "state": {"waiting": {"reason": "CrashLoopBackOff",
+                    "message": "back-off 2m40s restarting failed container"}},
+                "lastState": {"terminated": {"exitCode": 1, "reason": "Error",
+                    "startedAt": ago(95), "finishedAt": ago(90)}},
+            }],
+        }));
+        assert_eq!(
+            row(ids::pods(), &p),
+            json!([
+                "web-7d4b9c5f6-x2x9k",
+                "0/1",
+                "CrashLoopBackOff",
+                "5 (90s ago)",
+                "60m",
+                "10.244.1.6",
+                "node-1",
+                "<none>",
+                "<none>"
+            ])
+        );
+    }
+
+    #[test]
+    fn image_pull_back_off_pod() {
+        let p = pod(json!({
+            "phase": "Pending",
+            "containerStatuses": [{
+                "name": "nginx", "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "ImagePullBackOff",
+                    "message": "Back-off pulling image \"nginx:nope\""}},
+            }],
+        }));
+        let cells = row(ids::pods(), &p);
+        assert_eq!(cells[1], "0/1");
+        assert_eq!(cells[2], "ImagePullBackOff");
+        assert_eq!(cells[3], "0");
+    }
+
+    #[test]
+    fn pending_unscheduled_pod_has_placeholders() {
+        let mut p = pod(json!({
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable"}],
+        }));
+        p["spec"].as_object_mut().unwrap().remove("nodeName");
+        assert_eq!(
+            row(ids::pods(), &p),
+            json!([
+                "web-7d4b9c5f6-x2x9k",
+                "0/1",
+                "Pending",
+                "0",
+                "60m",
+                "<none>",
+                "<none>",
+                "<none>",
+                "<none>"
+            ])
+        );
+    }
+
+    #[test]
+    fn scheduling_gated_pod() {
+        let p = pod(json!({
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "SchedulingGated"}],
+        }));
+        assert_eq!(row(ids::pods(), &p)[2], "SchedulingGated");
+    }
+
+    #[test]
+    fn deleted_pods_are_terminating_or_unknown_on_a_lost_node() {
+        let mut p = pod(json!({
+            "phase": "Running",
+            "containerStatuses": [running_container(0)],
+        }));
+        p["metadata"]["deletionTimestamp"] = json!(ago(-30));
+        assert_eq!(row(ids::pods(), &p)[2], "Terminating");
+
+        p["status"]["reason"] = json!("NodeLost");
+        assert_eq!(row(ids::pods(), &p)[2], "Unknown");
+
+        // A finished pod keeps its final status while being deleted.
+        let mut done = completed_pod();
+        done["metadata"]["deletionTimestamp"] = json!(ago(-30));
+        assert_eq!(row(ids::pods(), &done)[2], "Completed");
+    }
+
+    fn completed_pod() -> Value {
+        pod(json!({
+            "phase": "Succeeded",
+            "conditions": [{"type": "Ready", "status": "False", "reason": "PodCompleted"}],
+            "containerStatuses": [{
+                "name": "nginx", "ready": false, "restartCount": 0,
+                "state": {"terminated": {"exitCode": 0, "reason": "Completed",
+                    "startedAt": ago(3500), "finishedAt": ago(3400)}},
+            }],
+        }))
+    }
+
+    #[test]
+    fn completed_job_pod_carries_the_completed_row_condition() {
+        let p = completed_pod();
+        let cells = row(ids::pods(), &p);
+        assert_eq!(cells[1], "0/1");
+        assert_eq!(cells[2], "Completed");
+        assert_eq!(cells[3], "0");
+        assert_eq!(
+            row_conditions(ids::pods(), &p),
+            Some(
+                json!([{"type": "Completed", "status": "True", "reason": "Succeeded",
+                "message": "The pod has completed successfully."}])
+            )
+        );
+        let mut failed = p.clone();
+        failed["status"]["phase"] = json!("Failed");
+        assert_eq!(
+            row_conditions(ids::pods(), &failed).unwrap()[0]["message"],
+            "The pod failed."
+        );
+    }
+
+    #[test]
+    fn terminated_container_without_reason_shows_exit_code_or_signal() {
+        let mut p = pod(json!({
+            "phase": "Running",
+            "containerStatuses": [{"name": "nginx", "restartCount": 0,
+                "state": {"terminated": {"exitCode": 137}}}],
+        }));
+        assert_eq!(row(ids::pods(), &p)[2], "ExitCode:137");
+        p["status"]["containerStatuses"][0]["state"]["terminated"]["signal"] = json!(9);
+        assert_eq!(row(ids::pods(), &p)[2], "Signal:9");
+    }
+
+    #[test]
+    fn completed_container_next_to_a_running_one_reads_running_or_not_ready() {
+        let mut p = pod(json!({
+            "phase": "Running",
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "containerStatuses": [
+                {"name": "setup", "restartCount": 0,
+                 "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}},
+                running_container(0),
+            ],
+        }));
+        p["spec"]["containers"] = json!([{"name": "setup"}, {"name": "nginx"}]);
+        assert_eq!(row(ids::pods(), &p)[1], "1/2");
+        assert_eq!(row(ids::pods(), &p)[2], "Running");
+        p["status"]["conditions"][0]["status"] = json!("False");
+        assert_eq!(row(ids::pods(), &p)[2], "NotReady");
+    }
+
+    fn pod_with_init(init_statuses: Value) -> Value {
+        let mut p = pod(json!({
+            "phase": "Pending",
+            "conditions": [{"type": "Initialized", "status": "False"}],
+            "initContainerStatuses": init_statuses,
+            "containerStatuses": [{"name": "nginx", "ready": false, "restartCount": 0,
+                "state": {"waiting": {"reason": "PodInitializing"}}}],
+        }));
+        p["spec"]["initContainers"] = json!([
+            {"name": "migrate", "image": "migrate:1"},
+            {"name": "warm", "image": "warm:1"},
+        ]);
+        p
+    }
+
+    #[test]
+    fn init_container_progress_and_failures() {
+        let done = json!({"name": "migrate", "restartCount": 0,
+            "state": {"terminated": {"exitCode": 0, "reason": "Completed"}}});
+        let running = json!({"name": "warm", "restartCount": 0,
+            "state": {"running": {"startedAt": ago(10)}}});
+        let p = pod_with_init(json!([done, running]));
+        assert_eq!(row(ids::pods(), &p)[1], "0/1");
+        assert_eq!(row(ids::pods(), &p)[2], "Init:1/2");
+
+        let waiting = json!({"name": "migrate", "restartCount": 0,
+            "state": {"waiting": {"reason": "PodInitializing"}}});
+        assert_eq!(
+            row(ids::pods(), &pod_with_init(json!([waiting])))[2],
+            "Init:0/2"
+        );
+
+        let crashing = json!({"name": "migrate", "restartCount": 3,
+            "state": {"waiting": {"reason": "CrashLoopBackOff"}},
+            "lastState": {"terminated": {"exitCode": 1, "reason": "Error",
+                "finishedAt": ago(30)}}});
+        let cells = row(ids::pods(), &pod_with_init(json!([crashing])));
+        assert_eq!(cells[2], "Init:CrashLoopBackOff");
+        // While initialising, init container restarts are what count.
+        assert_eq!(cells[3], "3 (30s ago)");
+
+        let failed = json!({"name": "migrate", "restartCount": 0,
+            "state": {"terminated": {"exitCode": 1, "reason": "Error"}}});
+        assert_eq!(
+            row(ids::pods(), &pod_with_init(json!([failed])))[2],
+            "Init:Error"
+        );
+
+        let no_reason = json!({"name": "migrate", "restartCount": 0,
+            "state": {"terminated": {"exitCode": 2}}});
+        assert_eq!(
+            row(ids::pods(), &pod_with_init(json!([no_reason])))[2],
+            "Init:ExitCode:2"
+        );
+
+        let signalled = json!({"name": "migrate", "restartCount": 0,
+            "state": {"terminated": {"exitCode": 137, "signal": 9}}});
+        assert_eq!(
+            row(ids::pods(), &pod_with_init(json!([signalled])))[2],
+            "Init:Signal:9"
+        );
+    }
+
+    #[test]
+    fn started_sidecar_counts_towards_ready_and_restarts() {
+        let mut p = pod(json!({
+            "phase": "Running",
+            "conditions": [
+                {"type": "Initialized", "status": "True"},
+                {"type": "Ready", "status": "True"},
+            ],
+            "initContainerStatuses": [{"name": "proxy", "ready": true, "started": true,
+                "restartCount": 2,
+                "state": {"running": {"startedAt": ago(300)}},
+                "lastState": {"terminated": {"exitCode": 1, "finishedAt": ago(301)}}}],
+            "containerStatuses": [running_container(0)],
+        }));
+        p["spec"]["initContainers"] = json!([{"name": "proxy", "restartPolicy": "Always"}]);
+        let cells = row(ids::pods(), &p);
+        assert_eq!(cells[1], "2/2");
+        assert_eq!(cells[2], "Running");
+        assert_eq!(cells[3], "2 (5m1s ago)");
+    }
+
+    #[test]
+    fn readiness_gates_count_true_conditions() {
+        let mut p = pod(json!({
+            "phase": "Running",
+            "conditions": [{"type": "example.com/lb", "status": "True"}],
+            "containerStatuses": [running_container(1)],
+        }));
+        p["spec"]["readinessGates"] =
+            json!([{"conditionType": "example.com/lb"}, {"conditionType": "example.com/dns"}]);
+        let cells = row(ids::pods(), &p);
+        assert_eq!(cells[8], "1/2");
+        // A restart without a recorded termination time shows the bare count.
+        assert_eq!(cells[3], "1");
+    }
+
+    #[test]
+    fn pod_ip_comes_from_pod_ips_when_pod_ip_is_absent() {
+        let p = pod(json!({"phase": "Running", "podIPs": [{"ip": "fd00::5"}, {"ip": "10.0.0.5"}]}));
+        assert_eq!(row(ids::pods(), &p)[5], "fd00::5");
+    }
+
+    // --- Workloads -----------------------------------------------------------------------
+
+    fn template() -> Value {
+        json!({
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [
+                {"name": "nginx", "image": "nginx:1.27"},
+                {"name": "exporter", "image": "nginx/exporter:1.4"},
+            ]},
+        })
+    }
+
+    #[test]
+    fn deployment_mid_rollout() {
+        let d = json!({
+            "metadata": meta("web", 4 * 3600),
+            "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
+                "template": template()},
+            "status": {"replicas": 4, "updatedReplicas": 1, "readyReplicas": 2,
+                "availableReplicas": 2, "unavailableReplicas": 2},
+        });
+        assert_eq!(
+            row(ids::deployments(), &d),
+            json!([
+                "web",
+                "2/3",
+                1,
+                2,
+                "4h",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4",
+                "app=web"
+            ])
+        );
+        let mut no_replicas = d.clone();
+        no_replicas["spec"]
+            .as_object_mut()
+            .unwrap()
+            .remove("replicas");
+        assert_eq!(row(ids::deployments(), &no_replicas)[1], "2/1");
+        let mut bad = d.clone();
+        bad["spec"]["selector"] = json!({"matchExpressions": [{"key": "app", "operator": "Near"}]});
+        assert_eq!(row(ids::deployments(), &bad)[7], "<invalid>");
+    }
+
+    #[test]
+    fn replica_set_stateful_set_and_daemon_set() {
+        let rs = json!({
+            "metadata": meta("web-7d4b9c5f6", 600),
+            "spec": {"replicas": 3, "template": template(), "selector": {
+                "matchLabels": {"app": "web", "pod-template-hash": "7d4b9c5f6"}}},
+            "status": {"replicas": 3, "readyReplicas": 2},
+        });
+        assert_eq!(
+            row(ids::replicasets(), &rs),
+            json!([
+                "web-7d4b9c5f6",
+                3,
+                3,
+                2,
+                "10m",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4",
+                "app=web,pod-template-hash=7d4b9c5f6"
+            ])
+        );
+
+        let sts = json!({
+            "metadata": meta("db", 86400 * 3),
+            "spec": {"replicas": 3, "template": template()},
+            "status": {"replicas": 3, "readyReplicas": 1},
+        });
+        assert_eq!(
+            row(ids::statefulsets(), &sts),
+            json!([
+                "db",
+                "1/3",
+                "3d",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4"
+            ])
+        );
+
+        let mut ds_template = template();
+        ds_template["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "linux", "disk": "ssd"});
+        let ds = json!({
+            "metadata": meta("agent", 45),
+            "spec": {"template": ds_template, "selector": {"matchExpressions": [
+                {"key": "tier", "operator": "In", "values": ["node", "edge"]},
+                {"key": "app", "operator": "Exists"}]}},
+            "status": {"desiredNumberScheduled": 3, "currentNumberScheduled": 3,
+                "numberReady": 2, "updatedNumberScheduled": 3, "numberAvailable": 2},
+        });
+        assert_eq!(
+            row(ids::daemonsets(), &ds),
+            json!([
+                "agent",
+                3,
+                3,
+                2,
+                3,
+                2,
+                "disk=ssd,kubernetes.io/os=linux",
+                "45s",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4",
+                "app,tier in (edge,node)"
+            ])
+        );
+    }
+
+    fn job(status: Value) -> Value {
+        json!({
+            "metadata": meta("backup-29145600", 900),
+            "spec": {"completions": 1, "parallelism": 1, "template": template(),
+                "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": "abc"}}},
+            "status": status,
+        })
+    }
+
+    #[test]
+    fn jobs_running_complete_failed_and_parallel() {
+        let running = job(json!({"startTime": ago(125), "active": 1}));
+        assert_eq!(
+            row(ids::jobs(), &running),
+            json!([
+                "backup-29145600",
+                "Running",
+                "0/1",
+                "2m5s",
+                "15m",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4",
+                "batch.kubernetes.io/controller-uid=abc"
+            ])
+        );
+
+        let complete = job(json!({"startTime": ago(800), "completionTime": ago(770),
+            "succeeded": 1,
+            "conditions": [{"type": "SuccessCriteriaMet", "status": "True"},
+                {"type": "Complete", "status": "True"}]}));
+        let cells = row(ids::jobs(), &complete);
+        assert_eq!(
+            (&cells[1], &cells[2], &cells[3]),
+            (&json!("Complete"), &json!("1/1"), &json!("30s"))
+        );
+
+        let failed = job(json!({"startTime": ago(800), "failed": 6,
+            "conditions": [{"type": "FailureTarget", "status": "True"},
+                {"type": "Failed", "status": "True"}]}));
+        assert_eq!(row(ids::jobs(), &failed)[1], "Failed");
+
+        let suspended = job(json!({"conditions": [{"type": "Suspended", "status": "True"}]}));
+        let cells = row(ids::jobs(), &suspended);
+        assert_eq!((&cells[1], &cells[3]), (&json!("Suspended"), &json!("")));
+
+        let mut parallel = job(json!({"succeeded": 0}));
+        parallel["spec"] = json!({"parallelism": 3, "template": template()});
+        let cells = row(ids::jobs(), &parallel);
+        assert_eq!(
+            (&cells[2], &cells[7]),
+            (&json!("0/1 of 3"), &json!("<none>"))
+        );
+    }
+
+    #[test]
+    fn cron_job() {
+        let cj = json!({
+            "metadata": meta("backup", 86400 * 10),
+            "spec": {"schedule": "0 * * * *", "jobTemplate": {"spec": {"template": template()}}},
+            "status": {"active": [{"kind": "Job", "name": "backup-29145600"}],
+                "lastScheduleTime": ago(900)},
+        });
+        assert_eq!(
+            row(ids::cronjobs(), &cj),
+            json!([
+                "backup",
+                "0 * * * *",
+                "<none>",
+                "False",
+                1,
+                "15m",
+                "10d",
+                "nginx,exporter",
+                "nginx:1.27,nginx/exporter:1.4",
+                "<none>"
+            ])
+        );
+        let mut suspended = cj.clone();
+        suspended["spec"]["suspend"] = json!(true);
+        suspended["spec"]["timeZone"] = json!("Etc/UTC");
+        suspended["status"] = json!({});
+        let cells = row(ids::cronjobs(), &suspended);
+        assert_eq!(
+            (&cells[2], &cells[3], &cells[4], &cells[5]),
+            (
+                &json!("Etc/UTC"),
+                &json!("True"),
+                &json!(0),
+                &json!("<none>")
+            )
+        );
+    }
+
+    // --- Services and networking ---------------------------------------------------------
+
+    fn service(spec: Value, status: Value) -> Value {
+        json!({"metadata": meta("web", 300), "spec": spec, "status": status})
+    }
+
+    #[test]
+    fn cluster_ip_service() {
+        let svc = service(
+            json!({"type": "ClusterIP", "clusterIP": "10.96.12.7", "clusterIPs": ["10.96.12.7"],
+                "selector": {"app": "web", "tier": "frontend"},
+                "ports": [{"name": "http", "port": 80, "protocol": "TCP", "targetPort": 8080},
+                    {"name": "dns", "port": 53, "protocol": "UDP"}]}),
+            json!({"loadBalancer": {}}),
+        );
+        assert_eq!(
+            row(ids::services(), &svc),
+            json!([
+                "web",
+                "ClusterIP",
+                "10.96.12.7",
+                "<none>",
+                "80/TCP,53/UDP",
+                "5m",
+                "app=web,tier=frontend"
+            ])
+        );
+        // Type and protocol take the server's defaults; no ports and no selector are <none>.
+        let bare = service(json!({"clusterIP": "10.96.0.1"}), json!({}));
+        assert_eq!(
+            row(ids::services(), &bare),
+            json!([
+                "web",
+                "ClusterIP",
+                "10.96.0.1",
+                "<none>",
+                "<none>",
+                "5m",
+                "<none>"
+            ])
+        );
+        let headless = service(
+            json!({"clusterIP": "None", "ports": [{"port": 5432}], "externalIPs": ["192.0.2.1"]}),
+            json!({}),
+        );
+        let cells = row(ids::services(), &headless);
+        assert_eq!(
+            (&cells[2], &cells[3], &cells[4]),
+            (&json!("None"), &json!("192.0.2.1"), &json!("5432/TCP"))
+        );
+    }
+
+    #[test]
+    fn load_balancer_and_other_service_types() {
+        let spec = json!({"type": "LoadBalancer", "clusterIP": "10.96.40.2",
+            "ports": [{"port": 443, "nodePort": 31443, "protocol": "TCP"}]});
+        let pending = service(spec.clone(), json!({"loadBalancer": {}}));
+        assert_eq!(
+            row(ids::services(), &pending),
+            json!([
+                "web",
+                "LoadBalancer",
+                "10.96.40.2",
+                "<pending>",
+                "443:31443/TCP",
+                "5m",
+                "<none>"
+            ])
+        );
+        let ready = service(
+            spec.clone(),
+            json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.9"},
+                {"hostname": "a1b2.elb.example.com"}, {"ip": "203.0.113.10"}]}}),
+        );
+        assert_eq!(
+            row(ids::services(), &ready)[3],
+            "203.0.113.10,203.0.113.9,a1b2.elb.example.com"
+        );
+        let mut with_external = ready.clone();
+        with_external["spec"]["externalIPs"] = json!(["198.51.100.1"]);
+        assert_eq!(
+            row(ids::services(), &with_external)[3],
+            "203.0.113.10,203.0.113.9,a1b2.elb.example.com,198.51.100.1"
+        );
+        let external_name = service(
+            json!({"type": "ExternalName", "externalName": "db.example.com"}),
+            json!({}),
+        );
+        let cells = row(ids::services(), &external_name);
+        assert_eq!(
+            (&cells[2], &cells[3]),
+            (&json!("<none>"), &json!("db.example.com"))
+        );
+        let node_port = service(
+            json!({"type": "NodePort", "clusterIP": "10.96.1.1",
+            "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}]}),
+            json!({}),
+        );
+        let cells = row(ids::services(), &node_port);
+        assert_eq!(
+            (&cells[3], &cells[4]),
+            (&json!("<none>"), &json!("80:30080/TCP"))
+        );
+        let odd = service(json!({"type": "Weird"}), json!({}));
+        assert_eq!(row(ids::services(), &odd)[3], "<unknown>");
+    }
+
+    #[test]
+    fn endpoints_list_three_then_count_the_rest() {
+        let addresses =
+            |ips: &[&str]| -> Value { ips.iter().map(|ip| json!({"ip": ip})).collect() };
+        let ep = json!({
+            "metadata": meta("web", 300),
+            "subsets": [{
+                "addresses": addresses(&["10.244.1.5", "10.244.2.7", "10.244.3.2", "10.244.1.9"]),
+                "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            }],
+        });
+        assert_eq!(
+            row(ids::endpoints(), &ep),
+            json!([
+                "web",
+                "10.244.1.5:8080,10.244.2.7:8080,10.244.3.2:8080 + 1 more...",
+                "5m"
+            ])
+        );
+        let two_ports = json!({"metadata": meta("web", 300), "subsets": [{
+            "addresses": addresses(&["10.244.1.5", "fd00::7"]),
+            "ports": [{"port": 80}, {"port": 443}]}]});
+        assert_eq!(
+            row(ids::endpoints(), &two_ports)[1],
+            "10.244.1.5:80,[fd00::7]:80,10.244.1.5:443 + 1 more..."
+        );
+        let headless = json!({"metadata": meta("db", 300), "subsets": [{
+            "addresses": addresses(&["10.244.1.5", "10.244.2.6"])}]});
+        assert_eq!(row(ids::endpoints(), &headless)[1], "10.244.1.5,10.244.2.6");
+        let empty = json!({"metadata": meta("web", 300)});
+        assert_eq!(row(ids::endpoints(), &empty)[1], "<none>");
+    }
+
+    #[test]
+    fn ingress_hosts_address_and_ports() {
+        let ing = json!({
+            "metadata": meta("web", 600),
+            "spec": {"ingressClassName": "nginx",
+                "rules": [{"host": "a.example.com"}, {"host": "b.example.com"},
+                    {}, {"host": "c.example.com"}, {"host": "d.example.com"}],
+                "tls": [{"hosts": ["a.example.com"], "secretName": "tls"}]},
+            "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.20"}]}},
+        });
+        assert_eq!(
+            row(ids::ingresses(), &ing),
+            json!([
+                "web",
+                "nginx",
+                "a.example.com,b.example.com,c.example.com + 2 more...",
+                "203.0.113.20",
+                "80, 443",
+                "10m"
+            ])
+        );
+        let catch_all = json!({"metadata": meta("web", 600), "spec": {"defaultBackend": {}}});
+        assert_eq!(
+            row(ids::ingresses(), &catch_all),
+            json!(["web", "<none>", "*", "", "80", "10m"])
+        );
+    }
+
+    #[test]
+    fn network_policy_pod_selector() {
+        let np = json!({"metadata": meta("deny-all", 60), "spec": {"podSelector": {},
+            "policyTypes": ["Ingress"]}});
+        assert_eq!(
+            row(ids::networkpolicies(), &np),
+            json!(["deny-all", "<none>", "60s"])
+        );
+        let web = json!({"metadata": meta("web", 60), "spec": {"podSelector": {
+            "matchLabels": {"app": "web"},
+            "matchExpressions": [{"key": "env", "operator": "NotIn", "values": ["prod", "dev"]},
+                {"key": "canary", "operator": "DoesNotExist"}]}}});
+        assert_eq!(
+            row(ids::networkpolicies(), &web)[1],
+            "app=web,!canary,env notin (dev,prod)"
+        );
+    }
+
+    // --- Configuration and accounts ------------------------------------------------------
+
+    #[test]
+    fn config_maps_secrets_and_service_accounts_count_their_entries() {
+        let cm = json!({"metadata": meta("settings", 20),
+            "data": {"a": "1", "b": "2"}, "binaryData": {"c": "AAE="}});
+        assert_eq!(row(ids::configmaps(), &cm), json!(["settings", 3, "20s"]));
+
+        let secret = json!({"metadata": meta("tls", 20), "type": "kubernetes.io/tls",
+            "data": {"tls.crt": "LS0t", "tls.key": "LS0t"}});
+        assert_eq!(
+            row(ids::secrets(), &secret),
+            json!(["tls", "kubernetes.io/tls", 2, "20s"])
+        );
+        let opaque = json!({"metadata": meta("creds", 20)});
+        assert_eq!(
+            row(ids::secrets(), &opaque),
+            json!(["creds", "Opaque", 0, "20s"])
+        );
+
+        let sa = json!({"metadata": meta("default", 20)});
+        assert_eq!(
+            row(ids::serviceaccounts(), &sa),
+            json!(["default", 0, "20s"])
+        );
+    }
+
+    #[test]
+    fn role_bindings_list_subjects_by_kind() {
+        let rb = json!({
+            "metadata": meta("edit-team", 120),
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"},
+            "subjects": [
+                {"kind": "User", "name": "alice"}, {"kind": "User", "name": "bob"},
+                {"kind": "Group", "name": "devs"},
+                {"kind": "ServiceAccount", "name": "ci", "namespace": "tools"},
+            ],
+        });
+        let want = json!([
+            "edit-team",
+            "ClusterRole/edit",
+            "2m",
+            "alice, bob",
+            "devs",
+            "tools/ci"
+        ]);
+        assert_eq!(
+            row(res("rbac.authorization.k8s.io", "v1", "rolebindings"), &rb),
+            want
+        );
+        let crb = res("rbac.authorization.k8s.io", "v1", "clusterrolebindings");
+        assert_eq!(row(crb, &rb), want);
+        assert_eq!(
+            columns(crb)[3]["description"],
+            "Users in the clusterRoleBinding"
+        );
+    }
+
+    // --- Events --------------------------------------------------------------------------
+
+    #[test]
+    fn core_event_row() {
+        let ev = json!({
+            "metadata": {"name": "web-7d4b9c5f6-x2x9k.17f0a1b2c3d4e5f6", "namespace": "default",
+                "creationTimestamp": ago(400)},
+            "involvedObject": {"kind": "Pod", "name": "web-7d4b9c5f6-x2x9k", "namespace": "default",
+                "fieldPath": "spec.containers{nginx}"},
+            "reason": "BackOff", "type": "Warning",
+            "message": "Back-off restarting failed container nginx\n",
+            "source": {"component": "kubelet", "host": "node-1"},
+            "firstTimestamp": ago(400), "lastTimestamp": ago(30), "count": 7,
+        });
+        assert_eq!(
+            row(ids::events(), &ev),
+            json!([
+                "30s",
+                "Warning",
+                "BackOff",
+                "pod/web-7d4b9c5f6-x2x9k",
+                "spec.containers{nginx}",
+                "kubelet, node-1",
+                "Back-off restarting failed container nginx",
+                "6m40s",
+                7,
+                "web-7d4b9c5f6-x2x9k.17f0a1b2c3d4e5f6"
+            ])
+        );
+        assert_eq!(
+            column_names(ids::events()),
+            [
+                "Last Seen",
+                "Type",
+                "Reason",
+                "Object",
+                "Subobject",
+                "Source",
+                "Message",
+                "First Seen",
+                "Count",
+                "Name"
+            ]
+        );
+    }
+
+    #[test]
+    fn new_api_events_use_event_time_series_and_reporting_controller() {
+        let ev = json!({
+            "metadata": {"name": "web.1", "namespace": "default"},
+            "involvedObject": {"kind": "Deployment"},
+            "reason": "ScalingReplicaSet", "type": "Normal", "message": "Scaled up",
+            "eventTime": "2025-06-01T11:57:59.500000Z",
+            "reportingComponent": "deployment-controller",
+            "reportingInstance": "kube-controller-manager-cp-1",
+        });
+        assert_eq!(
+            row(ids::events(), &ev),
+            json!([
+                "2m",
+                "Normal",
+                "ScalingReplicaSet",
+                "deployment",
+                "",
+                "deployment-controller, kube-controller-manager-cp-1",
+                "Scaled up",
+                "2m",
+                1,
+                "web.1"
+            ])
+        );
+        let mut series = ev.clone();
+        series["series"] = json!({"count": 4, "lastObservedTime": ago(5)});
+        let cells = row(ids::events(), &series);
+        assert_eq!((&cells[0], &cells[8]), (&json!("5s"), &json!(4)));
+        let bare = json!({"metadata": {"name": "x"}});
+        let cells = row(ids::events(), &bare);
+        assert_eq!(
+            (&cells[0], &cells[7], &cells[8]),
+            (&json!("<unknown>"), &json!("<unknown>"), &json!(1))
+        );
+    }
+
+    // --- Cluster and storage -------------------------------------------------------------
+
+    #[test]
+    fn resource_quota_splits_requests_and_limits() {
+        let quota = json!({
+            "metadata": meta("compute", 3600 * 5),
+            "spec": {"hard": {"pods": "10", "requests.cpu": "4", "limits.memory": "8Gi"}},
+            "status": {
+                "hard": {"pods": "10", "requests.cpu": "4", "requests.memory": "4Gi",
+                    "limits.memory": "8Gi", "limits.cpu": "8"},
+                "used": {"pods": "1", "requests.cpu": "500m", "requests.memory": "128Mi",
+                    "limits.cpu": "1"},
+            },
+        });
+        assert_eq!(
+            row(ids::resourcequotas(), &quota),
+            json!([
+                "compute",
+                "pods: 1/10, requests.cpu: 500m/4, requests.memory: 128Mi/4Gi",
+                "limits.cpu: 1/8, limits.memory: 0/8Gi",
+                "5h"
+            ])
+        );
+        let fresh = json!({"metadata": meta("compute", 5), "spec": {"hard": {"pods": "10"}}});
+        assert_eq!(
+            row(ids::resourcequotas(), &fresh),
+            json!(["compute", "", "", "5s"])
+        );
+    }
+
+    #[test]
+    fn namespaces() {
+        let ns = json!({"metadata": {"name": "team-a", "creationTimestamp": ago(86400 * 40)},
+            "status": {"phase": "Terminating"}});
+        assert_eq!(
+            row(ids::namespaces(), &ns),
+            json!(["team-a", "Terminating", "40d"])
+        );
+        let fresh = json!({"metadata": {"name": "team-b", "creationTimestamp": ago(5)}});
+        assert_eq!(
+            row(ids::namespaces(), &fresh),
+            json!(["team-b", "Active", "5s"])
+        );
+    }
+
+    fn node(labels: Value, conditions: Value) -> Value {
+        json!({
+            "metadata": {"name": "cp-1", "creationTimestamp": ago(86400 * 3 + 3600 * 4),
+                "labels": labels},
+            "spec": {},
+            "status": {
+                "conditions": conditions,
+                "addresses": [{"type": "InternalIP", "address": "172.18.0.2"},
+                    {"type": "Hostname", "address": "cp-1"}],
+                "nodeInfo": {"kubeletVersion": "v1.33.1", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                    "kernelVersion": "6.1.0-21-amd64", "containerRuntimeVersion": "containerd://1.7.18"},
+            },
+        })
+    }
+
+    #[test]
+    fn node_with_roles() {
+        let n = node(
+            json!({"node-role.kubernetes.io/control-plane": "", "node-role.kubernetes.io/etcd": "",
+                "kubernetes.io/role": "master", "kubernetes.io/hostname": "cp-1"}),
+            json!([{"type": "MemoryPressure", "status": "False"}, {"type": "Ready", "status": "True"}]),
+        );
+        assert_eq!(
+            row(ids::nodes(), &n),
+            json!([
+                "cp-1",
+                "Ready",
+                "control-plane,etcd,master",
+                "3d4h",
+                "v1.33.1",
+                "172.18.0.2",
+                "<none>",
+                "Debian GNU/Linux 12 (bookworm)",
+                "6.1.0-21-amd64",
+                "containerd://1.7.18"
+            ])
+        );
+    }
+
+    #[test]
+    fn node_status_variants() {
+        let mut cordoned = node(json!({}), json!([{"type": "Ready", "status": "Unknown"}]));
+        cordoned["spec"]["unschedulable"] = json!(true);
+        let cells = row(ids::nodes(), &cordoned);
+        assert_eq!(
+            (&cells[1], &cells[2]),
+            (&json!("NotReady,SchedulingDisabled"), &json!("<none>"))
+        );
+
+        let mut blank = node(json!({}), json!([]));
+        blank["status"]["nodeInfo"] = json!({});
+        assert_eq!(
+            row(ids::nodes(), &blank),
+            json!([
+                "cp-1",
+                "Unknown",
+                "<none>",
+                "3d4h",
+                "",
+                "172.18.0.2",
+                "<none>",
+                "<unknown>",
+                "<unknown>",
+                "<unknown>"
+            ])
+        );
+    }
+
+    #[test]
+    fn persistent_volume_claims_bound_pending_and_terminating() {
+        let bound = json!({
+            "metadata": meta("data", 600),
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "standard",
+                "volumeName": "pvc-1f2e", "resources": {"requests": {"storage": "1Gi"}}},
+            "status": {"phase": "Bound", "capacity": {"storage": "2Gi"},
+                "accessModes": ["ReadWriteMany", "ReadWriteOnce", "ReadWriteOnce"]},
+        });
+        assert_eq!(
+            row(ids::persistentvolumeclaims(), &bound),
+            json!([
+                "data",
+                "Bound",
+                "pvc-1f2e",
+                "2Gi",
+                "RWO,RWX",
+                "standard",
+                "<unset>",
+                "10m",
+                "Filesystem"
+            ])
+        );
+        let pending = json!({"metadata": meta("scratch", 10),
+            "spec": {"volumeMode": "Block", "volumeAttributesClassName": "gold",
+                "resources": {"requests": {"storage": "1Gi"}}}});
+        assert_eq!(
+            row(ids::persistentvolumeclaims(), &pending),
+            json!(["scratch", "Pending", "", "", "", "", "gold", "10s", "Block"])
+        );
+        let mut legacy = bound.clone();
+        legacy["metadata"]["annotations"] =
+            json!({"volume.beta.kubernetes.io/storage-class": "legacy"});
+        legacy["metadata"]["deletionTimestamp"] = json!(ago(0));
+        let cells = row(ids::persistentvolumeclaims(), &legacy);
+        assert_eq!(
+            (&cells[1], &cells[5]),
+            (&json!("Terminating"), &json!("legacy"))
+        );
+    }
+
+    // --- Policy and autoscaling ----------------------------------------------------------
+
+    #[test]
+    fn pod_disruption_budgets() {
+        let pdb = res("policy", "v1", "poddisruptionbudgets");
+        let min = json!({"metadata": meta("web", 60), "spec": {"minAvailable": 2},
+            "status": {"disruptionsAllowed": 1}});
+        assert_eq!(row(pdb, &min), json!(["web", "2", "N/A", 1, "60s"]));
+        let max = json!({"metadata": meta("web", 60), "spec": {"maxUnavailable": "25%"}});
+        assert_eq!(row(pdb, &max), json!(["web", "N/A", "25%", 0, "60s"]));
+    }
+
+    #[test]
+    fn horizontal_pod_autoscalers() {
+        let hpa_res = res("autoscaling", "v2", "horizontalpodautoscalers");
+        let hpa = json!({
+            "metadata": meta("web", 3600),
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                "minReplicas": 2, "maxReplicas": 10,
+                "metrics": [
+                    {"type": "Resource", "resource": {"name": "cpu",
+                        "target": {"type": "Utilization", "averageUtilization": 60}}},
+                    {"type": "Resource", "resource": {"name": "memory",
+                        "target": {"type": "AverageValue", "averageValue": "500Mi"}}},
+                    {"type": "Pods", "pods": {"metric": {"name": "rps"},
+                        "target": {"type": "AverageValue", "averageValue": "100"}}},
+                ],
+            },
+            "status": {"currentReplicas": 3, "desiredReplicas": 3, "currentMetrics": [
+                {"type": "Resource", "resource": {"name": "cpu",
+                    "current": {"averageUtilization": 45, "averageValue": "90m"}}},
+            ]},
+        });
+        assert_eq!(
+            row(hpa_res, &hpa),
+            json!([
+                "web",
+                "Deployment/web",
+                "cpu: 45%/60%, memory: <unknown>/500Mi + 1 more...",
+                "2",
+                10,
+                3,
+                "60m"
+            ])
+        );
+        let fresh = json!({"metadata": meta("web", 10), "spec": {
+            "scaleTargetRef": {"kind": "Deployment", "name": "web"}, "maxReplicas": 5}});
+        assert_eq!(
+            row(hpa_res, &fresh),
+            json!(["web", "Deployment/web", "<none>", "1", 5, 0, "10s"])
+        );
+    }
+
+    #[test]
+    fn hpa_metric_sources() {
+        let status = json!({"pods": {"current": {"averageValue": "42"}},
+            "object": {"current": {"value": "7"}},
+            "external": {"current": {"averageValue": "3"}},
+            "containerResource": {"current": {"averageUtilization": 80}}});
+        let cases = [
+            (
+                json!({"type": "Pods", "pods": {"target": {"averageValue": "100"}}}),
+                "42/100",
+            ),
+            (
+                json!({"type": "Object", "object": {"target": {"value": "10"}}}),
+                "7/10",
+            ),
+            (
+                json!({"type": "External", "external": {"target": {"averageValue": "5"}}}),
+                "3/5 (avg)",
+            ),
+            (
+                json!({"type": "ContainerResource", "containerResource": {"name": "cpu",
+                "container": "app", "target": {"averageUtilization": 70}}}),
+                "cpu: 80%/70%",
+            ),
+            (
+                json!({"type": "Resource", "resource": {"name": "cpu", "target": {}}}),
+                "cpu: <unknown>/<auto>",
+            ),
+            (json!({"type": "Future"}), "<unknown type>"),
+        ];
+        for (spec, want) in cases {
+            assert_eq!(hpa_metric(&spec, Some(&status)), want, "{spec}");
+        }
+        let object = json!({"type": "Object", "object": {"target": {"value": "10"}}});
+        assert_eq!(hpa_metric(&object, None), "<unknown>/10");
+    }
+
+    // --- Default convertor and metrics ---------------------------------------------------
+
+    #[test]
+    fn kinds_without_printers_get_name_and_created_at() {
+        for plural in ["roles", "clusterroles"] {
+            let r = res("rbac.authorization.k8s.io", "v1", plural);
+            assert_eq!(column_names(r), ["Name", "Created At"]);
+            assert_eq!(columns(r)[1]["type"], "date");
+        }
+        let lr = json!({"metadata": {"name": "defaults",
+            "creationTimestamp": "2025-05-30T08:15:00Z"}});
+        assert_eq!(
+            row(ids::limitranges(), &lr),
+            json!(["defaults", "2025-05-30T08:15:00Z"])
+        );
+        assert_eq!(
+            row(ids::limitranges(), &json!({})),
+            json!(["", "0001-01-01T00:00:00Z"])
+        );
+    }
+
+    #[test]
+    fn metrics_follow_metrics_server() {
+        assert_eq!(
+            column_names(ids::pod_metrics()),
+            ["Name", "cpu", "memory", "Window"]
+        );
+        assert_eq!(columns(ids::node_metrics())[1]["format"], "quantity");
+        let pm = json!({"metadata": {"name": "web-1", "namespace": "default"},
+            "timestamp": ago(10), "window": "10.5s",
+            "containers": [{"name": "nginx", "usage": {"cpu": "429151n", "memory": "2068Ki"}}]});
+        assert_eq!(
+            row(ids::pod_metrics(), &pm),
+            json!(["web-1", "429151n", "2068Ki", "10.5s"])
+        );
+        let idle = json!({"metadata": {"name": "web-2"}, "containers": []});
+        assert_eq!(
+            row(ids::pod_metrics(), &idle),
+            json!(["web-2", "0", "0", "0s"])
+        );
+        let nm = json!({"metadata": {"name": "node-1"}, "window": "20s",
+            "usage": {"cpu": "250m", "memory": "1024Mi"}});
+        assert_eq!(
+            row(ids::node_metrics(), &nm),
+            json!(["node-1", "250m", "1024Mi", "20s"])
+        );
+    }
+
+    // --- Columns and the whole Table -----------------------------------------------------
+
+    #[test]
+    fn pod_columns_match_upstream() {
+        let cols = columns(ids::pods());
+        assert_eq!(
+            cols[0],
+            json!({"name": "Name", "type": "string", "format": "name",
+                "description": desc::OBJECT_NAME, "priority": 0})
+        );
+        assert_eq!(
+            column_names(ids::pods()),
+            [
+                "Name",
+                "Ready",
+                "Status",
+                "Restarts",
+                "Age",
+                "IP",
+                "Node",
+                "Nominated Node",
+                "Readiness Gates"
+            ]
+        );
+        let priorities: Vec<i64> = cols
+            .iter()
+            .map(|c| c["priority"].as_i64().unwrap())
+            .collect();
+        assert_eq!(priorities, [0, 0, 0, 0, 0, 1, 1, 1, 1]);
+        assert!(cols.iter().skip(1).all(|c| c["format"] == ""));
+        assert_eq!(
+            column_names(ids::deployments()),
+            [
+                "Name",
+                "Ready",
+                "Up-to-date",
+                "Available",
+                "Age",
+                "Containers",
+                "Images",
+                "Selector"
+            ]
+        );
+    }
+
+    #[test]
+    fn every_resource_has_one_cell_per_column_even_for_empty_objects() {
+        for id in registry::all() {
+            let want = columns(id).len();
+            assert_eq!(
+                cells(id, &json!({}), now()).len(),
+                want,
+                "{}",
+                registry::def(id).plural
+            );
+            assert_eq!(cells(id, &json!(null), now()).len(), want);
+            let garbage = json!({"metadata": 5, "spec": [], "status": "x", "subsets": {}});
+            assert_eq!(cells(id, &garbage, now()).len(), want);
+        }
+    }
+
+    #[test]
+    fn table_embeds_partial_object_metadata_by_default() {
+        let ns = json!({"apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": "default", "uid": "u1", "resourceVersion": "12",
+                "creationTimestamp": ago(5), "labels": {"kubernetes.io/metadata.name": "default"}},
+            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
+        let t = table(
+            ids::namespaces(),
+            &[&ns],
+            IncludeObject::Metadata,
+            true,
+            "1004",
+            None,
+            None,
+            now(),
+        );
+        let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
+        assert_eq!(
+            keys,
+            [
+                "kind",
+                "apiVersion",
+                "metadata",
+                "columnDefinitions",
+                "rows"
+            ]
+        );
+        assert_eq!(t["kind"], "Table");
+        assert_eq!(t["apiVersion"], "meta.k8s.io/v1");
+        assert_eq!(t["metadata"], json!({"resourceVersion": "1004"}));
+        assert_eq!(t["columnDefinitions"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            t["rows"],
+            json!([{"cells": ["default", "Active", "5s"], "object": {
+                "kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                "metadata": ns["metadata"]}}])
+        );
+    }
+
+    #[test]
+    fn table_object_none_conditions_and_list_metadata() {
+        let p = completed_pod();
+        let mut stored = p.clone();
+        stored.as_object_mut().unwrap().remove("kind");
+        stored.as_object_mut().unwrap().remove("apiVersion");
+        let t = table(
+            ids::pods(),
+            &[&stored],
+            IncludeObject::Object,
+            false,
+            "77",
+            Some("eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ"),
+            Some(12),
+            now(),
+        );
+        assert_eq!(
+            t["metadata"],
+            json!({"resourceVersion": "77", "continue": "eyJ2IjoibWV0YS5rOHMuaW8vdjEifQ",
+                "remainingItemCount": 12})
+        );
+        assert_eq!(t["columnDefinitions"], Value::Null);
+        let row = &t["rows"][0];
+        let keys: Vec<&String> = row.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["cells", "conditions", "object"]);
+        assert_eq!(row["conditions"][0]["reason"], "Succeeded");
+        assert_eq!(row["object"]["kind"], "Pod");
+        assert_eq!(row["object"]["apiVersion"], "v1");
+        assert_eq!(row["object"]["status"], p["status"]);
+
+        let t = table(
+            ids::pods(),
+            &[&p],
+            IncludeObject::None,
+            true,
+            "",
+            Some(""),
+            None,
+            now(),
+        );
+        assert_eq!(t["metadata"], json!({}));
+        assert_eq!(t["rows"][0]["object"], Value::Null);
+    }
+
+    #[test]
+    fn empty_tables_match_each_convertor() {
+        let empty = |id| {
+            table(
+                id,
+                &[],
+                IncludeObject::Metadata,
+                true,
+                "5",
+                None,
+                None,
+                now(),
+            )
+        };
+        // Printers start from an empty slice; the default convertor and metrics-server from nil.
+        assert_eq!(empty(ids::pods())["rows"], json!([]));
+        assert_eq!(empty(ids::limitranges())["rows"], Value::Null);
+        assert_eq!(
+            empty(ids::limitranges())["columnDefinitions"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        let metrics = empty(ids::pod_metrics());
+        assert_eq!(
+            (&metrics["rows"], &metrics["columnDefinitions"]),
+            (&Value::Null, &Value::Null)
+        );
+    }
+}
