@@ -3266,24 +3266,3 @@ mod tests {
     }
 }
 
-/// What a Table row embeds as `object`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum IncludeObject {
-    None,
-    Metadata,
-    Object,
-}
-
-#[allow(clippy::too_many_arguments)]
-pub fn table(
-    _res: ResourceId,
-    _rows: &[&Value],
-    _include_object: IncludeObject,
-    _with_column_definitions: bool,
-    _resource_version: &str,
-    _continue_token: Option<&str>,
-    _remaining: Option<u64>,
-    _now: jiff::Timestamp,
-) -> Value {
-    unimplemented!()
-}
