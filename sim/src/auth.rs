@@ -95,18 +95,27 @@ pub fn allowed(user: &User, a: &Attributes) -> bool {
     }
 }
 
-/// The 403 for a denied request, worded as the API server's RBAC authorizer.
+/// The 403 for a denied request, worded as the API server's RBAC authorizer:
+/// `deployments.apps "web" is forbidden: User "u" cannot get resource "deployments" in API
+/// group "apps" in the namespace "qa"`.
 pub fn forbidden(user: &User, a: &Attributes, qualified: &str) -> ApiError {
-    ApiError::forbidden_rbac(
-        qualified,
-        a.name,
-        &user.name,
-        a.verb,
-        a.resource,
-        a.subresource,
-        a.group,
-        a.namespace,
-    )
+    let subject = match a.name {
+        Some(n) => format!("{qualified} {n:?} is forbidden"),
+        None => format!("{qualified} is forbidden"),
+    };
+    let resource = match a.subresource {
+        Some(s) => format!("{}/{s}", a.resource),
+        None => a.resource.to_string(),
+    };
+    let scope = match a.namespace {
+        Some(ns) => format!("in the namespace {ns:?}"),
+        None => "at the cluster scope".to_string(),
+    };
+    let message = format!(
+        "{subject}: User {:?} cannot {} resource {resource:?} in API group {:?} {scope}",
+        user.name, a.verb, a.group
+    );
+    ApiError::forbidden_access(message, a.name.unwrap_or(""), a.group, a.resource)
 }
 
 /// Answers a SelfSubjectAccessReview's `spec` for this user.
@@ -205,6 +214,24 @@ mod tests {
             &json!({"resourceAttributes": {"verb": "delete", "resource": "namespaces"}}),
         );
         assert_eq!(review["allowed"], false);
+    }
+
+    #[test]
+    fn forbidden_matches_the_rbac_wording() {
+        let user = User {
+            name: "restricted".into(),
+            rules: Some(Vec::new()),
+        };
+        let e = forbidden(
+            &user,
+            &attrs("list", "apps", "deployments"),
+            "deployments.apps",
+        );
+        assert_eq!(
+            e.message,
+            "deployments.apps is forbidden: User \"restricted\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"default\""
+        );
+        assert_eq!(e.code, 403);
     }
 
     #[test]

@@ -263,10 +263,8 @@ async fn stream(
                     return;
                 }
             }
-            if send_initial {
-                if tx.send(bookmark(w.res, rv, true)).await.is_err() {
-                    return;
-                }
+            if send_initial && tx.send(bookmark(w.res, rv, true)).await.is_err() {
+                return;
             }
             rv
         }
