@@ -28,7 +28,22 @@ pub struct Attributes<'a> {
 }
 
 /// Finds the user of an `Authorization: Bearer <token>` header.
-pub fn authenticate(tokens: &[TokenSpec], header: Option<&str>) -> Result<User, ApiError> {
+///
+/// kubectl (client-go) never sends a bearer token over plain HTTP, so a request without one is
+/// served as the old API server's insecure port served it: as `system:unsecured` with full
+/// access. Over TLS (`--tls`) a missing token is 401, as on a cluster without anonymous auth.
+/// A token that is present but unknown is 401 either way.
+pub fn authenticate(
+    tokens: &[TokenSpec],
+    header: Option<&str>,
+    tls: bool,
+) -> Result<User, ApiError> {
+    if header.is_none() && !tls {
+        return Ok(User {
+            name: "system:unsecured".into(),
+            rules: None,
+        });
+    }
     let token = header
         .and_then(|h| {
             h.strip_prefix("Bearer ")

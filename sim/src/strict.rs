@@ -95,8 +95,17 @@ pub fn decode(res: ResourceId, obj: &Value) -> Result<Decoded, String> {
 /// Maps of quantities, by the key that holds them: the API server stores each quantity in its
 /// canonical form (`1000m` becomes `1`, `0.5Gi` becomes `512Mi`).
 const QUANTITY_MAPS: &[&str] = &[
-    "requests", "limits", "hard", "used", "capacity", "allocatable", "max", "min", "default",
-    "defaultRequest", "maxLimitRequestRatio",
+    "requests",
+    "limits",
+    "hard",
+    "used",
+    "capacity",
+    "allocatable",
+    "max",
+    "min",
+    "default",
+    "defaultRequest",
+    "maxLimitRequestRatio",
 ];
 
 /// Canonicalises every quantity in the maps named by `QUANTITY_MAPS`; a malformed quantity is

@@ -673,7 +673,12 @@ fn restricted_token_can_read_but_not_write() {
     if !kubectl_available() {
         return;
     }
-    let s = sim();
+    // kubectl sends bearer tokens only over TLS.
+    let s = kube_sim::Sim::start(kube_sim::SimConfig {
+        tls: true,
+        ..kube_sim::SimConfig::fast()
+    })
+    .unwrap();
     let k = Kubectl::with_context(&s, kube_sim::RESTRICTED_CONTEXT);
     assert_eq!(k.ok(&["auth", "can-i", "list", "pods"]), "yes\n");
     let no = k.run(&["auth", "can-i", "create", "deployments"]);
