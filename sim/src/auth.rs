@@ -200,15 +200,14 @@ mod tests {
     #[test]
     fn tokens_authenticate() {
         let tokens = default_tokens();
-        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}"))).unwrap();
+        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}")), true).unwrap();
         assert!(admin.rules.is_none());
-        assert_eq!(
-            authenticate(&tokens, Some("Bearer wrong"))
-                .unwrap_err()
-                .code,
-            401
-        );
-        assert_eq!(authenticate(&tokens, None).unwrap_err().code, 401);
+        let wrong = authenticate(&tokens, Some("Bearer wrong"), false).unwrap_err();
+        assert_eq!(wrong.code, 401);
+        assert_eq!(authenticate(&tokens, None, true).unwrap_err().code, 401);
+        let insecure = authenticate(&tokens, None, false).unwrap();
+        assert_eq!(insecure.name, "system:unsecured");
+        assert!(insecure.rules.is_none());
     }
 
     #[test]
@@ -216,6 +215,7 @@ mod tests {
         let user = authenticate(
             &default_tokens(),
             Some(&format!("Bearer {RESTRICTED_TOKEN}")),
+            true,
         )
         .unwrap();
         assert!(allowed(&user, &attrs("list", "apps", "deployments")));
