@@ -618,9 +618,49 @@ fn schema_for(api_version: &str, kind: &str) -> Option<&'static [Field]> {
         ("rbac.authorization.k8s.io/v1", "Role") => ROLE,
         ("rbac.authorization.k8s.io/v1", "ClusterRole") => CLUSTER_ROLE,
         ("rbac.authorization.k8s.io/v1", "RoleBinding" | "ClusterRoleBinding") => ROLE_BINDING,
+        // `kubectl auth can-i` sends its reviews as protobuf too.
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview") => SELF_SUBJECT_ACCESS_REVIEW,
+        ("authorization.k8s.io/v1", "SelfSubjectRulesReview") => SELF_SUBJECT_RULES_REVIEW,
         _ => return None,
     })
 }
+
+// authorization.k8s.io/v1
+
+const SELF_SUBJECT_ACCESS_REVIEW: &[Field] = &[
+    msg(1, "metadata", OBJECT_META),
+    msg(
+        2,
+        "spec",
+        &[
+            msg(1, "resourceAttributes", RESOURCE_ATTRIBUTES),
+            msg(2, "nonResourceAttributes", &[one(1, "path", Str), one(2, "verb", Str)]),
+        ],
+    ),
+];
+
+const RESOURCE_ATTRIBUTES: &[Field] = &[
+    one(1, "namespace", Str),
+    one(2, "verb", Str),
+    one(3, "group", Str),
+    one(4, "version", Str),
+    one(5, "resource", Str),
+    one(6, "subresource", Str),
+    one(7, "name", Str),
+    msg(8, "fieldSelector", SELECTOR_ATTRIBUTES),
+    msg(9, "labelSelector", SELECTOR_ATTRIBUTES),
+];
+
+/// FieldSelectorAttributes and LabelSelectorAttributes share this layout.
+const SELECTOR_ATTRIBUTES: &[Field] = &[
+    one(1, "rawSelector", Str),
+    msgs(2, "requirements", SELECTOR_REQUIREMENT),
+];
+
+const SELF_SUBJECT_RULES_REVIEW: &[Field] = &[
+    msg(1, "metadata", OBJECT_META),
+    msg(2, "spec", &[one(1, "namespace", Str)]),
+];
 
 // meta/v1
 
