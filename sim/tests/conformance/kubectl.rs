@@ -617,7 +617,7 @@ fn namespace_deletion_terminates_then_removes_and_refuses_new_content() {
         "--grace-period=0",
         "--force",
     ]);
-    k.ok(&["delete", "ns", "y", "--timeout=30s"]);
+    k.ok(&["wait", "--for=delete", "namespace/y", "--timeout=30s"]);
     let gone = k.run(&["get", "ns", "y"]);
     assert_eq!(
         gone.stderr,
