@@ -634,7 +634,11 @@ const SELF_SUBJECT_ACCESS_REVIEW: &[Field] = &[
         "spec",
         &[
             msg(1, "resourceAttributes", RESOURCE_ATTRIBUTES),
-            msg(2, "nonResourceAttributes", &[one(1, "path", Str), one(2, "verb", Str)]),
+            msg(
+                2,
+                "nonResourceAttributes",
+                &[one(1, "path", Str), one(2, "verb", Str)],
+            ),
         ],
     ),
 ];
