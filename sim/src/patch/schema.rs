@@ -148,7 +148,10 @@ const CONTAINER_PORT: &[MapKey] = &[
     MapKey::required("containerPort"),
     MapKey::defaulted("protocol", "TCP"),
 ];
-const SERVICE_PORT: &[MapKey] = &[MapKey::required("port"), MapKey::defaulted("protocol", "TCP")];
+const SERVICE_PORT: &[MapKey] = &[
+    MapKey::required("port"),
+    MapKey::defaulted("protocol", "TCP"),
+];
 const TOPOLOGY_SPREAD: &[MapKey] = &[
     MapKey::required("topologyKey"),
     MapKey::required("whenUnsatisfiable"),
@@ -291,7 +294,8 @@ impl Field {
     /// Whether server-side apply owns and replaces this object as a whole
     /// (`mapType=atomic` or `structType=atomic`).
     pub fn ssa_atomic(self) -> bool {
-        self.shape == Shape::AtomicMap || (self.shape == Shape::Struct && self.ty == Ty::AtomicStruct)
+        self.shape == Shape::AtomicMap
+            || (self.shape == Shape::Struct && self.ty == Ty::AtomicStruct)
     }
 
     /// Whether this is a `map[string]T` rather than a struct. The API server records a granular
@@ -361,7 +365,9 @@ impl Ty {
             (PodTemplate, "template") => F::of(PodTemplateSpec),
             (Deployment, "spec") => F::of(DeploymentSpec),
             (Workload, "spec") => F::of(WorkloadSpec),
-            (Deployment | Workload | Service | Namespace | Hpa, "status") => F::of(ConditionsStatus),
+            (Deployment | Workload | Service | Namespace | Hpa, "status") => {
+                F::of(ConditionsStatus)
+            }
             (Job, "spec") => F::of(JobSpec),
             (Job, "status") => F::of(JobStatus),
             (CronJob, "spec") => F::of(CronJobSpec),
@@ -414,9 +420,7 @@ impl Ty {
             (PodSpec, "overhead") => F::map(),
             (PodSpec, "affinity") => F::of(Affinity),
             (Affinity, "nodeAffinity") => F::of(NodeAffinity),
-            (NodeAffinity, "requiredDuringSchedulingIgnoredDuringExecution") => {
-                F::of(AtomicStruct)
-            }
+            (NodeAffinity, "requiredDuringSchedulingIgnoredDuringExecution") => F::of(AtomicStruct),
             (TopologySpread, "labelSelector") => F::of(AtomicStruct),
 
             (Container, "env") => F::keyed(EnvVar, "name", NAME),
@@ -455,10 +459,9 @@ impl Ty {
             (QuotaSpec, "scopeSelector") => F::of(AtomicStruct),
             (PvcSpec, "selector" | "dataSource") => F::of(AtomicStruct),
             (PvcStatus, "conditions") => F::conditions(),
-            (
-                PvcStatus,
-                "capacity" | "allocatedResources" | "allocatedResourceStatuses",
-            ) => F::map(),
+            (PvcStatus, "capacity" | "allocatedResources" | "allocatedResourceStatuses") => {
+                F::map()
+            }
             (IngressSpec, "defaultBackend") => F::of(IngressBackend),
             (IngressBackend, "service") => F::of(IngressServiceBackend),
             (IngressBackend, "resource") | (IngressServiceBackend, "port") => F::of(AtomicStruct),
@@ -477,10 +480,11 @@ mod tests {
 
     /// Walks a dotted path; `[]` steps into list items.
     fn at(group: &str, kind: &str, path: &str) -> Field {
-        path.split('.').fold(root(group, kind), |f, step| match step {
-            "[]" => f.item(),
-            name => f.child(name),
-        })
+        path.split('.')
+            .fold(root(group, kind), |f, step| match step {
+                "[]" => f.item(),
+                name => f.child(name),
+            })
     }
 
     #[test]
@@ -491,9 +495,17 @@ mod tests {
             ("apps", "Deployment", "spec.template.spec.containers"),
             ("apps", "ReplicaSet", "spec.template.spec.containers"),
             ("apps", "StatefulSet", "spec.template.spec.containers"),
-            ("apps", "DaemonSet", "spec.template.spec.ephemeralContainers"),
+            (
+                "apps",
+                "DaemonSet",
+                "spec.template.spec.ephemeralContainers",
+            ),
             ("batch", "Job", "spec.template.spec.containers"),
-            ("batch", "CronJob", "spec.jobTemplate.spec.template.spec.containers"),
+            (
+                "batch",
+                "CronJob",
+                "spec.jobTemplate.spec.template.spec.containers",
+            ),
         ];
         for (group, kind, path) in paths {
             let f = at(group, kind, path);
@@ -504,7 +516,11 @@ mod tests {
 
     #[test]
     fn container_ports_use_different_keys_for_smp_and_ssa() {
-        let ports = at("apps", "Deployment", "spec.template.spec.containers.[].ports");
+        let ports = at(
+            "apps",
+            "Deployment",
+            "spec.template.spec.containers.[].ports",
+        );
         assert_eq!(ports.smp_list(), SmpList::MergeByKey("containerPort"));
         let SsaList::Map(keys) = ports.ssa_list() else {
             panic!("ports must be a map list for SSA");
@@ -534,10 +550,22 @@ mod tests {
         let c = "spec.template.spec.containers.[]";
         let key = |p: &str| at("apps", "Deployment", p).smp_list();
         assert_eq!(key(&format!("{c}.env")), SmpList::MergeByKey("name"));
-        assert_eq!(key(&format!("{c}.volumeMounts")), SmpList::MergeByKey("mountPath"));
-        assert_eq!(key(&format!("{c}.volumeDevices")), SmpList::MergeByKey("devicePath"));
-        assert_eq!(key("spec.template.spec.hostAliases"), SmpList::MergeByKey("ip"));
-        assert_eq!(key("spec.template.spec.imagePullSecrets"), SmpList::MergeByKey("name"));
+        assert_eq!(
+            key(&format!("{c}.volumeMounts")),
+            SmpList::MergeByKey("mountPath")
+        );
+        assert_eq!(
+            key(&format!("{c}.volumeDevices")),
+            SmpList::MergeByKey("devicePath")
+        );
+        assert_eq!(
+            key("spec.template.spec.hostAliases"),
+            SmpList::MergeByKey("ip")
+        );
+        assert_eq!(
+            key("spec.template.spec.imagePullSecrets"),
+            SmpList::MergeByKey("name")
+        );
         assert_eq!(
             key("spec.template.spec.topologySpreadConstraints"),
             SmpList::MergeByKey("topologyKey")
@@ -550,13 +578,20 @@ mod tests {
 
     #[test]
     fn metadata_lists_and_maps() {
-        for (group, kind) in [("", "ConfigMap"), ("apps", "Deployment"), ("x.io", "Widget")] {
+        for (group, kind) in [
+            ("", "ConfigMap"),
+            ("apps", "Deployment"),
+            ("x.io", "Widget"),
+        ] {
             let fin = at(group, kind, "metadata.finalizers");
             assert_eq!(fin.smp_list(), SmpList::Primitive);
             assert_eq!(fin.ssa_list(), SsaList::Set);
             let owners = at(group, kind, "metadata.ownerReferences");
             assert_eq!(owners.smp_list(), SmpList::MergeByKey("uid"));
-            assert!(owners.item().ssa_atomic(), "owner references are atomic structs");
+            assert!(
+                owners.item().ssa_atomic(),
+                "owner references are atomic structs"
+            );
             let labels = at(group, kind, "metadata.labels");
             assert!(labels.is_map() && !labels.ssa_atomic());
         }
@@ -607,7 +642,10 @@ mod tests {
         let job = at("batch", "Job", "status.conditions");
         assert_eq!(job.smp_list(), SmpList::MergeByKey("type"));
         assert_eq!(job.ssa_list(), SsaList::Atomic);
-        assert_eq!(at("", "Node", "status.addresses").smp_list(), SmpList::MergeByKey("type"));
+        assert_eq!(
+            at("", "Node", "status.addresses").smp_list(),
+            SmpList::MergeByKey("type")
+        );
         assert_eq!(at("", "Pod", "status.podIPs").ssa_list(), SsaList::Map(IP));
         assert_eq!(at("", "Pod", "status.hostIPs").ssa_list(), SsaList::Atomic);
     }
@@ -616,14 +654,35 @@ mod tests {
     fn other_kinds() {
         assert!(at("", "ConfigMap", "data").is_map());
         assert!(at("", "Secret", "stringData").is_map());
-        assert_eq!(at("", "ServiceAccount", "secrets").smp_list(), SmpList::MergeByKey("name"));
-        assert_eq!(at("", "ServiceAccount", "imagePullSecrets").smp_list(), SmpList::Replace);
-        assert_eq!(at("", "LimitRange", "spec.limits").ssa_list(), SsaList::Atomic);
-        assert_eq!(at("networking.k8s.io", "Ingress", "spec.rules").ssa_list(), SsaList::Atomic);
-        assert_eq!(at("networking.k8s.io", "Ingress", "spec.tls").smp_list(), SmpList::Replace);
+        assert_eq!(
+            at("", "ServiceAccount", "secrets").smp_list(),
+            SmpList::MergeByKey("name")
+        );
+        assert_eq!(
+            at("", "ServiceAccount", "imagePullSecrets").smp_list(),
+            SmpList::Replace
+        );
+        assert_eq!(
+            at("", "LimitRange", "spec.limits").ssa_list(),
+            SsaList::Atomic
+        );
+        assert_eq!(
+            at("networking.k8s.io", "Ingress", "spec.rules").ssa_list(),
+            SsaList::Atomic
+        );
+        assert_eq!(
+            at("networking.k8s.io", "Ingress", "spec.tls").smp_list(),
+            SmpList::Replace
+        );
         assert!(at("rbac.authorization.k8s.io", "ClusterRoleBinding", "roleRef").ssa_atomic());
-        assert_eq!(at("rbac.authorization.k8s.io", "Role", "rules").ssa_list(), SsaList::Atomic);
-        assert_eq!(at("", "Node", "spec.podCIDRs").smp_list(), SmpList::Primitive);
+        assert_eq!(
+            at("rbac.authorization.k8s.io", "Role", "rules").ssa_list(),
+            SsaList::Atomic
+        );
+        assert_eq!(
+            at("", "Node", "spec.podCIDRs").smp_list(),
+            SmpList::Primitive
+        );
         assert!(at("", "ResourceQuota", "spec.hard").is_map());
         assert!(at("", "Event", "involvedObject").ssa_atomic());
     }
