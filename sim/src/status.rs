@@ -218,9 +218,16 @@ impl ApiError {
         }))
     }
 
-    /// 422 for a patch that cannot be applied (a failed JSON-patch `test`, a missing path).
-    pub fn unprocessable_patch(message: impl Into<String>) -> ApiError {
-        ApiError::new(422, "Invalid", message)
+    /// 422 for a JSON patch that cannot be applied (a failed `test`, a missing path). The API
+    /// server answers with a generic message and drops the patch library's detail
+    /// (`NewGenericServerResponse`), so clients see only that the request was invalid.
+    pub fn unprocessable_patch(_detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+        .with_details(json!({}))
     }
 
     /// 400 BadRequest.
