@@ -42,7 +42,8 @@ const BEFORE_FIRST_APPLY: &str = "before-first-apply";
 
 #[derive(Debug, PartialEq)]
 pub enum ApplyError {
-    /// (manager, field path such as `.spec.replicas`)
+    /// (manager as the API server prints it, e.g. `"kubectl"` or `"x" using apps/v1`;
+    /// field path such as `.spec.replicas`)
     Conflicts(Vec<(String, String)>),
     Invalid(String),
 }
@@ -813,6 +814,20 @@ impl Entry {
         }
     }
 
+    /// The manager as conflict messages print it: `"kubectl"` for appliers,
+    /// `"kubectl-client-side-apply" using apps/v1` for updaters, with `with subresource "status"`
+    /// when the entry is a subresource's.
+    fn printed(&self) -> String {
+        let mut out = format!("{:?}", self.manager);
+        if let Some(sub) = &self.subresource {
+            out.push_str(&format!(" with subresource {sub:?}"));
+        }
+        if self.operation == Operation::Update {
+            out.push_str(&format!(" using {}", self.api_version));
+        }
+        out
+    }
+
     /// Whether this is the entry of that manager identity.
     fn is(&self, manager: &str, operation: Operation, subresource: Option<&str>) -> bool {
         self.manager == manager
@@ -1026,7 +1041,8 @@ fn decode_fields(value: &Value) -> Result<FieldSet, String> {
 // ---------------------------------------------------------------------------------------------
 // Conflicts and the client-side apply annotation.
 
-/// `(manager, path)` for every field another manager owns that the apply changes, sorted.
+/// `(manager, path)` for every field another manager owns that the apply changes, sorted; the
+/// manager as the API server prints it in conflicts.
 fn conflicts<'e>(
     others: impl Iterator<Item = &'e Entry>,
     changed: &FieldSet,
@@ -1034,7 +1050,7 @@ fn conflicts<'e>(
     let mut found = BTreeSet::new();
     for entry in others {
         for path in entry.fields.intersection(changed) {
-            found.insert((entry.manager.clone(), path.clone()));
+            found.insert((entry.printed(), path.clone()));
         }
     }
     found.into_iter().collect()
@@ -1347,9 +1363,12 @@ mod tests {
         assert_eq!(
             err,
             Err(ApplyError::Conflicts(vec![
-                ("kubectl-client-side-apply".into(), ".spec.replicas".into()),
                 (
-                    "kubectl-client-side-apply".into(),
+                    "\"kubectl-client-side-apply\" using apps/v1".into(),
+                    ".spec.replicas".into()
+                ),
+                (
+                    "\"kubectl-client-side-apply\" using apps/v1".into(),
                     ".spec.template.spec.containers[name=\"nginx\"].image".into()
                 ),
             ]))
@@ -1434,7 +1453,7 @@ mod tests {
         assert_eq!(
             err,
             Err(ApplyError::Conflicts(vec![(
-                "kubectl-scale".into(),
+                "\"kubectl-scale\" using apps/v1".into(),
                 ".spec.replicas".into()
             )]))
         );
@@ -1472,7 +1491,7 @@ mod tests {
         assert_eq!(
             err,
             Err(ApplyError::Conflicts(vec![(
-                "kubectl".into(),
+                "\"kubectl\" using apps/v1".into(),
                 ".spec.replicas".into()
             )]))
         );
@@ -1485,7 +1504,7 @@ mod tests {
         assert_eq!(
             err,
             Err(ApplyError::Conflicts(vec![(
-                "before-first-apply".into(),
+                "\"before-first-apply\" using apps/v1".into(),
                 ".spec.replicas".into()
             )]))
         );

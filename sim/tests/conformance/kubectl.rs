@@ -383,7 +383,7 @@ fn server_side_apply_detects_conflicts_and_force_takes_over() {
     assert_eq!(r.code, 1);
     assert!(
         r.stderr
-            .contains(r#"conflict with "kubectl" using apps/v1: .spec.replicas"#),
+            .contains(r#"Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas"#),
         "{}",
         r.stderr
     );
