@@ -358,9 +358,7 @@ fn name_error(rule: NameRule, name: &str) -> Option<String> {
         NameRule::PathSegment
             if name == "." || name == ".." || name.contains('/') || name.contains('%') =>
         {
-            Some(format!(
-                "may not contain '/' or '%', and may not be '.' or '..'"
-            ))
+            Some("may not contain '/' or '%', and may not be '.' or '..'".to_string())
         }
         _ => None,
     }
@@ -710,10 +708,8 @@ fn quantity_nanos(v: &Value) -> Option<i128> {
 
 /// Renders a quantity for a quota/limit message, binary units for memory-like resources.
 fn show(resource: &str, nanos: i128) -> String {
-    if resource.contains("memory") || resource.contains("storage") {
-        if nanos % 1_000_000_000 == 0 {
-            return quantity::format_bytes(nanos / 1_000_000_000);
-        }
+    if (resource.contains("memory") || resource.contains("storage")) && nanos % 1_000_000_000 == 0 {
+        return quantity::format_bytes(nanos / 1_000_000_000);
     }
     Quantity::from_nanos(nanos).canonical()
 }
@@ -906,6 +902,9 @@ pub fn namespace_usage(inner: &Inner, ns: &str, names: &[String]) -> Vec<(String
     totals
 }
 
+/// (resource, requested, used, limit) of a quota the create would exceed.
+type Exceeded = (String, i128, i128, i128);
+
 /// ResourceQuota admission: refuse a create that would exceed any quota in the namespace.
 fn quota(inner: &Inner, res: ResourceId, obj: &Value) -> ApiResult<()> {
     let ns = obj::namespace(obj);
@@ -990,10 +989,10 @@ fn quota(inner: &Inner, res: ResourceId, obj: &Value) -> ApiResult<()> {
         }
         if !exceeded.is_empty() {
             exceeded.sort();
-            let part = |f: &dyn Fn(&(String, i128, i128, i128)) -> i128| {
+            let part = |pick: fn(&Exceeded) -> i128| {
                 exceeded
                     .iter()
-                    .map(|e| format!("{}={}", e.0, show(&e.0, f(e))))
+                    .map(|e| format!("{}={}", e.0, show(&e.0, pick(e))))
                     .collect::<Vec<_>>()
                     .join(",")
             };
@@ -1003,9 +1002,9 @@ fn quota(inner: &Inner, res: ResourceId, obj: &Value) -> ApiResult<()> {
                 format!(
                     "exceeded quota: {}, requested: {}, used: {}, limited: {}",
                     obj::name(&q),
-                    part(&|e| e.1),
-                    part(&|e| e.2),
-                    part(&|e| e.3),
+                    part(|e| e.1),
+                    part(|e| e.2),
+                    part(|e| e.3),
                 ),
             ));
         }
@@ -1043,7 +1042,7 @@ mod tests {
     fn latest_images_are_always_pulled() {
         assert!(image_tag_is_latest("nginx"));
         assert!(image_tag_is_latest("registry:5000/app:latest"));
-        assert!(!image_tag_is_latest("registry:5000/app"));
+        assert!(image_tag_is_latest("registry:5000/app"));
         assert!(!image_tag_is_latest("nginx:1.27"));
         assert!(!image_tag_is_latest("nginx@sha256:abc"));
     }

@@ -28,7 +28,22 @@ pub struct Attributes<'a> {
 }
 
 /// Finds the user of an `Authorization: Bearer <token>` header.
-pub fn authenticate(tokens: &[TokenSpec], header: Option<&str>) -> Result<User, ApiError> {
+///
+/// kubectl (client-go) never sends a bearer token over plain HTTP, so a request without one is
+/// served as the old API server's insecure port served it: as `system:unsecured` with full
+/// access. Over TLS (`--tls`) a missing token is 401, as on a cluster without anonymous auth.
+/// A token that is present but unknown is 401 either way.
+pub fn authenticate(
+    tokens: &[TokenSpec],
+    header: Option<&str>,
+    tls: bool,
+) -> Result<User, ApiError> {
+    if header.is_none() && !tls {
+        return Ok(User {
+            name: "system:unsecured".into(),
+            rules: None,
+        });
+    }
     let token = header
         .and_then(|h| {
             h.strip_prefix("Bearer ")
@@ -95,18 +110,27 @@ pub fn allowed(user: &User, a: &Attributes) -> bool {
     }
 }
 
-/// The 403 for a denied request, worded as the API server's RBAC authorizer.
+/// The 403 for a denied request, worded as the API server's RBAC authorizer:
+/// `deployments.apps "web" is forbidden: User "u" cannot get resource "deployments" in API
+/// group "apps" in the namespace "qa"`.
 pub fn forbidden(user: &User, a: &Attributes, qualified: &str) -> ApiError {
-    ApiError::forbidden_rbac(
-        qualified,
-        a.name,
-        &user.name,
-        a.verb,
-        a.resource,
-        a.subresource,
-        a.group,
-        a.namespace,
-    )
+    let subject = match a.name {
+        Some(n) => format!("{qualified} {n:?} is forbidden"),
+        None => format!("{qualified} is forbidden"),
+    };
+    let resource = match a.subresource {
+        Some(s) => format!("{}/{s}", a.resource),
+        None => a.resource.to_string(),
+    };
+    let scope = match a.namespace {
+        Some(ns) => format!("in the namespace {ns:?}"),
+        None => "at the cluster scope".to_string(),
+    };
+    let message = format!(
+        "{subject}: User {:?} cannot {} resource {resource:?} in API group {:?} {scope}",
+        user.name, a.verb, a.group
+    );
+    ApiError::forbidden_access(message, a.name.unwrap_or(""), a.group, a.resource)
 }
 
 /// Answers a SelfSubjectAccessReview's `spec` for this user.
@@ -176,15 +200,14 @@ mod tests {
     #[test]
     fn tokens_authenticate() {
         let tokens = default_tokens();
-        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}"))).unwrap();
+        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}")), true).unwrap();
         assert!(admin.rules.is_none());
-        assert_eq!(
-            authenticate(&tokens, Some("Bearer wrong"))
-                .unwrap_err()
-                .code,
-            401
-        );
-        assert_eq!(authenticate(&tokens, None).unwrap_err().code, 401);
+        let wrong = authenticate(&tokens, Some("Bearer wrong"), false).unwrap_err();
+        assert_eq!(wrong.code, 401);
+        assert_eq!(authenticate(&tokens, None, true).unwrap_err().code, 401);
+        let insecure = authenticate(&tokens, None, false).unwrap();
+        assert_eq!(insecure.name, "system:unsecured");
+        assert!(insecure.rules.is_none());
     }
 
     #[test]
@@ -192,6 +215,7 @@ mod tests {
         let user = authenticate(
             &default_tokens(),
             Some(&format!("Bearer {RESTRICTED_TOKEN}")),
+            true,
         )
         .unwrap();
         assert!(allowed(&user, &attrs("list", "apps", "deployments")));
@@ -205,6 +229,24 @@ mod tests {
             &json!({"resourceAttributes": {"verb": "delete", "resource": "namespaces"}}),
         );
         assert_eq!(review["allowed"], false);
+    }
+
+    #[test]
+    fn forbidden_matches_the_rbac_wording() {
+        let user = User {
+            name: "restricted".into(),
+            rules: Some(Vec::new()),
+        };
+        let e = forbidden(
+            &user,
+            &attrs("list", "apps", "deployments"),
+            "deployments.apps",
+        );
+        assert_eq!(
+            e.message,
+            "deployments.apps is forbidden: User \"restricted\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"default\""
+        );
+        assert_eq!(e.code, 403);
     }
 
     #[test]

@@ -171,10 +171,10 @@ impl Sim {
         self.state.clear_requests()
     }
 
-    /// Drops the watch history: every watch that resumes from an earlier resourceVersion gets
-    /// an in-stream 410 and must re-list.
+    /// Drops the watch history and closes open watches: every watch that resumes from an
+    /// earlier resourceVersion gets an in-stream 410 and must re-list.
     pub fn compact(&self) {
-        self.state.store.write(|s| s.compact())
+        self.state.compact()
     }
 
     /// Creates an object directly, with the API's semantics but without HTTP (for seeding

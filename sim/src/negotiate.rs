@@ -121,9 +121,8 @@ pub fn aggregated_discovery(accept: Option<&str>) -> Option<&'static str> {
                 _ => continue,
             }
         }
-        if range.param("as").is_none() {
-            return None; // plain JSON preferred over aggregated
-        }
+        // Plain JSON preferred over aggregated discovery.
+        range.param("as")?;
     }
     None
 }

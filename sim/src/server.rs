@@ -67,6 +67,8 @@ pub struct State {
     pub stopping: watch::Receiver<bool>,
     /// The latest metrics scrape.
     pub metrics: crate::metrics::Samples,
+    /// Bumped to end every open watch (as an API server restart does).
+    pub watch_reset: watch::Sender<u64>,
 }
 
 impl State {
@@ -81,7 +83,15 @@ impl State {
             address,
             stopping,
             metrics: crate::metrics::Samples::default(),
+            watch_reset: watch::channel(0).0,
         }
+    }
+
+    /// Drops the watch history and closes every open watch, so clients re-watch from
+    /// resourceVersions that are gone, get an in-stream 410 and must re-list.
+    pub fn compact(&self) {
+        self.store.write(|s| s.compact());
+        self.watch_reset.send_modify(|n| *n += 1);
     }
 
     pub fn requests(&self) -> Vec<RequestRecord> {
@@ -144,7 +154,7 @@ pub fn error_response(e: &ApiError) -> Response<Body> {
     r
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: impl header::AsHeaderName) -> Option<&'a str> {
+fn header_str(headers: &HeaderMap, name: impl header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -160,7 +170,7 @@ pub async fn handle(
     match route {
         Route::SimRequests => return Ok(sim_requests(&state, &parts.method)),
         Route::SimCompact => {
-            state.store.write(|s| s.compact());
+            state.compact();
             return Ok(json_response(
                 200,
                 &serde_json::json!({"compacted": state.store.rv()}),
@@ -238,6 +248,7 @@ async fn respond(
     let user = match auth::authenticate(
         &state.env.config.tokens,
         header_str(headers, header::AUTHORIZATION),
+        state.env.config.tls,
     ) {
         Ok(u) => u,
         Err(e) => return error_response(&e),

@@ -13,7 +13,8 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    /// Boxed: errors travel in every `Result` of the write path, so keep them small.
+    pub details: Option<Box<Value>>,
     /// Seconds for a `Retry-After` header (429/503).
     pub retry_after: Option<u64>,
 }
@@ -76,7 +77,7 @@ impl ApiError {
     }
 
     fn with_details(mut self, details: Value) -> ApiError {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -92,7 +93,7 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(details) = &self.details {
-            status["details"] = details.clone();
+            status["details"] = (**details).clone();
         }
         status
     }
@@ -155,26 +156,42 @@ impl ApiError {
         .with_details(json!({"name": name, "group": res.group, "kind": res.plural}))
     }
 
-    /// 409 Conflict from server-side apply: one cause per conflicting field.
-    pub fn apply_conflicts(conflicts: &[(String, String)], api_version: &str) -> ApiError {
-        let n = conflicts.len();
-        let mut message = format!(
-            "Apply failed with {n} conflict{}: ",
-            if n == 1 { "" } else { "s" }
-        );
-        let parts: Vec<String> = conflicts
-            .iter()
-            .map(|(manager, field)| {
-                format!("conflict with {manager:?} using {api_version}: {field}")
-            })
-            .collect();
-        message.push_str(&parts.join("\n"));
+    /// 409 Conflict from server-side apply: one cause per conflicting field. Managers come
+    /// printed as the API server prints them (`"kubectl"`, `"x" using apps/v1`).
+    pub fn apply_conflicts(conflicts: &[(String, String)]) -> ApiError {
+        let message = match conflicts {
+            [(manager, field)] => {
+                format!("Apply failed with 1 conflict: conflict with {manager}: {field}")
+            }
+            _ => {
+                let mut by_manager: Vec<(&str, Vec<&str>)> = Vec::new();
+                for (manager, field) in conflicts {
+                    match by_manager.iter_mut().find(|(m, _)| m == manager) {
+                        Some((_, fields)) => fields.push(field),
+                        None => by_manager.push((manager, vec![field])),
+                    }
+                }
+                by_manager.sort();
+                let parts: Vec<String> = by_manager
+                    .iter()
+                    .flat_map(|(m, fields)| {
+                        std::iter::once(format!("conflicts with {m}:"))
+                            .chain(fields.iter().map(|f| format!("- {f}")))
+                    })
+                    .collect();
+                format!(
+                    "Apply failed with {} conflicts: {}",
+                    conflicts.len(),
+                    parts.join("\n")
+                )
+            }
+        };
         let causes: Vec<Value> = conflicts
             .iter()
             .map(|(manager, field)| {
                 json!({
                     "reason": "FieldManagerConflict",
-                    "message": format!("conflict with {manager:?} using {api_version}"),
+                    "message": format!("conflict with {manager}"),
                     "field": field,
                 })
             })
@@ -217,9 +234,16 @@ impl ApiError {
         }))
     }
 
-    /// 422 for a patch that cannot be applied (a failed JSON-patch `test`, a missing path).
-    pub fn unprocessable_patch(message: impl Into<String>) -> ApiError {
-        ApiError::new(422, "Invalid", message)
+    /// 422 for a JSON patch that cannot be applied (a failed `test`, a missing path). The API
+    /// server answers with a generic message and drops the patch library's detail
+    /// (`NewGenericServerResponse`), so clients see only that the request was invalid.
+    pub fn unprocessable_patch(_detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+        .with_details(json!({}))
     }
 
     /// 400 BadRequest.
@@ -232,34 +256,10 @@ impl ApiError {
         ApiError::new(401, "Unauthorized", "Unauthorized")
     }
 
-    /// 403 from authorization: `User "x" cannot <verb> resource ...`.
-    pub fn forbidden_rbac(
-        res_qualified: &str,
-        name: Option<&str>,
-        user: &str,
-        verb: &str,
-        plural: &str,
-        subresource: Option<&str>,
-        group: &str,
-        namespace: Option<&str>,
-    ) -> ApiError {
-        let subject = match name {
-            Some(n) => format!("{res_qualified} {n:?} is forbidden"),
-            None => format!("{res_qualified} is forbidden"),
-        };
-        let resource = match subresource {
-            Some(s) => format!("{plural}/{s}"),
-            None => plural.to_string(),
-        };
-        let scope = match namespace {
-            Some(ns) => format!("in the namespace {ns:?}"),
-            None => "at the cluster scope".to_string(),
-        };
-        let message = format!(
-            "{subject}: User {user:?} cannot {verb} resource {resource:?} in API group {group:?} {scope}"
-        );
+    /// 403 from authorization, with the authorizer's message already worded.
+    pub fn forbidden_access(message: String, name: &str, group: &str, plural: &str) -> ApiError {
         ApiError::new(403, "Forbidden", message).with_details(json!({
-            "name": name.unwrap_or(""),
+            "name": name,
             "group": group,
             "kind": plural,
         }))
@@ -421,29 +421,24 @@ mod tests {
     }
 
     #[test]
-    fn forbidden_matches_the_rbac_wording() {
-        let e = ApiError::forbidden_rbac(
-            "deployments.apps",
-            None,
-            "restricted",
-            "list",
-            "deployments",
-            None,
-            "apps",
-            Some("default"),
-        );
+    fn apply_conflicts_group_fields_by_manager() {
+        let e = ApiError::apply_conflicts(&[
+            ("\"b\"".into(), ".spec.replicas".into()),
+            ("\"a\"".into(), ".metadata.labels.x".into()),
+            ("\"b\"".into(), ".spec.paused".into()),
+        ]);
         assert_eq!(
             e.message,
-            "deployments.apps is forbidden: User \"restricted\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"default\""
+            "Apply failed with 3 conflicts: conflicts with \"a\":\n- .metadata.labels.x\nconflicts with \"b\":\n- .spec.replicas\n- .spec.paused"
         );
     }
 
     #[test]
     fn apply_conflict_lists_each_field() {
-        let e = ApiError::apply_conflicts(
-            &[("kubectl-client-side-apply".into(), ".spec.replicas".into())],
-            "apps/v1",
-        );
+        let e = ApiError::apply_conflicts(&[(
+            "\"kubectl-client-side-apply\" using apps/v1".into(),
+            ".spec.replicas".into(),
+        )]);
         assert_eq!(
             e.message,
             "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"

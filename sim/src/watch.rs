@@ -193,6 +193,7 @@ pub fn serve(
 
     let (tx, body_rx) = mpsc::channel::<Bytes>(64);
     let stopping = state.stopping.clone();
+    let reset = state.watch_reset.subscribe();
     let bookmark_every = state.env.config.bookmark_interval;
     tokio::spawn(stream(
         state,
@@ -201,6 +202,7 @@ pub fn serve(
         rx,
         tx,
         stopping,
+        reset,
         timeout,
         bookmarks,
         send_initial,
@@ -238,6 +240,7 @@ async fn stream(
     mut rx: broadcast::Receiver<Arc<Event>>,
     tx: mpsc::Sender<Bytes>,
     mut stopping: tokio::sync::watch::Receiver<bool>,
+    mut reset: tokio::sync::watch::Receiver<u64>,
     timeout: Duration,
     bookmarks: bool,
     send_initial: bool,
@@ -260,10 +263,8 @@ async fn stream(
                     return;
                 }
             }
-            if send_initial {
-                if tx.send(bookmark(w.res, rv, true)).await.is_err() {
-                    return;
-                }
+            if send_initial && tx.send(bookmark(w.res, rv, true)).await.is_err() {
+                return;
             }
             rv
         }
@@ -311,6 +312,7 @@ async fn stream(
             }
             _ = tokio::time::sleep_until(deadline) => return,
             _ = stopping.changed() => return,
+            _ = reset.changed() => return,
             _ = tx.closed() => return,
         }
     }

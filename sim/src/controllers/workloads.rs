@@ -109,16 +109,11 @@ fn scale_rs(ctx: &Ctx, deploy: &Value, rs: &Value, replicas: i64) {
     }
     let mut next = rs.clone();
     next["spec"]["replicas"] = json!(replicas);
-    obj::meta_mut(&mut next)
-        .entry("annotations")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .map(|a| {
-            a.insert(
-                "deployment.kubernetes.io/desired-replicas".into(),
-                json!(int(deploy, "spec.replicas").to_string()),
-            );
-        });
+    obj::set_annotation(
+        &mut next,
+        "deployment.kubernetes.io/desired-replicas",
+        &int(deploy, "spec.replicas").to_string(),
+    );
     let env = &ctx.state.env;
     let ns = obj::namespace(rs).to_string();
     let name = obj::name(rs).to_string();
@@ -152,9 +147,7 @@ fn scale_rs(ctx: &Ctx, deploy: &Value, rs: &Value, replicas: i64) {
 
 /// Reconciles one Deployment.
 pub fn deployment(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
-    let Some(deploy) = ctx.get(r) else {
-        return None;
-    };
+    let deploy = ctx.get(r)?;
     if obj::is_deleting(&deploy) {
         return None;
     }
@@ -195,11 +188,7 @@ pub fn deployment(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
         if revision(rs) < max_revision {
             // A rollback to an older template makes that ReplicaSet the newest revision.
             let mut next = (**rs).clone();
-            obj::meta_mut(&mut next)
-                .entry("annotations")
-                .or_insert_with(|| json!({}))
-                .as_object_mut()
-                .map(|a| a.insert(REVISION.into(), json!((max_revision + 1).to_string())));
+            obj::set_annotation(&mut next, REVISION, &(max_revision + 1).to_string());
             let env = &ctx.state.env;
             if let Ok(w) = ctx.state.store.write(|s| {
                 api::update(
@@ -217,9 +206,7 @@ pub fn deployment(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
             }
         }
     }
-    let Some(new_rs) = new_rs else {
-        return None;
-    };
+    let new_rs = new_rs?;
     set_revision_annotation(ctx, &deploy, revision(&new_rs).max(max_revision));
     let olds: Vec<Arc<Value>> = rss
         .iter()
@@ -311,11 +298,7 @@ fn set_revision_annotation(ctx: &Ctx, deploy: &Value, rev: i64) {
         return;
     }
     let mut next = deploy.clone();
-    obj::meta_mut(&mut next)
-        .entry("annotations")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .map(|a| a.insert(REVISION.into(), json!(want)));
+    obj::set_annotation(&mut next, REVISION, &want);
     let env = &ctx.state.env;
     let ns = obj::namespace(deploy).to_string();
     let name = obj::name(deploy).to_string();
@@ -888,7 +871,9 @@ fn replica_set_status(ctx: &Ctx, r: &ObjRef, failure: Option<String>) {
                 &now,
                 prev,
             );
-            c.as_object_mut().map(|m| m.remove("lastUpdateTime"));
+            if let Some(m) = c.as_object_mut() {
+                m.remove("lastUpdateTime");
+            }
             status["conditions"] = json!([c]);
         }
         None => {
