@@ -163,10 +163,17 @@ pub fn remove_finalizer(ctx: &Ctx, res: ResourceId, object: &Value, finalizer: &
         return;
     }
     let mut next = object.clone();
-    if let Some(list) =
-        obj::path_mut(&mut next, "metadata.finalizers").and_then(Value::as_array_mut)
-    {
-        list.retain(|x| x != finalizer);
+    let meta = obj::meta_mut(&mut next);
+    let emptied = meta
+        .get_mut("finalizers")
+        .and_then(Value::as_array_mut)
+        .is_some_and(|list| {
+            list.retain(|x| x != finalizer);
+            list.is_empty()
+        });
+    // An empty list is not serialised (omitempty).
+    if emptied {
+        meta.remove("finalizers");
     }
     let _ = update(ctx, res, next);
 }
