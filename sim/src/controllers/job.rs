@@ -415,7 +415,6 @@ fn progress(
     sync: &mut Sync,
 ) -> Option<Duration> {
     let now = ctx.now_str();
-    let uid = obj::uid(job).to_string();
     let suspended = obj::path(job, "spec.suspend").and_then(Value::as_bool) == Some(true);
     let running: Vec<&Arc<Value>> = pods.iter().copied().filter(|p| active(p)).collect();
     if let Some(outcome) = outcome(ctx, job, spec, &running, sync, suspended) {
@@ -423,89 +422,100 @@ fn progress(
         return None;
     }
     if suspended {
-        if ensure_condition(
-            &mut sync.conditions,
-            "Suspended",
-            "True",
-            "JobSuspended",
-            "Job suspended",
-            &now,
-        ) {
-            owned::record(
-                ctx,
-                ids::jobs(),
-                job,
-                false,
-                "Suspended",
-                "Job suspended",
-                SOURCE,
-            );
-        }
-        remove_pods(ctx, job, &running, running.len(), sync);
+        suspend(ctx, job, &running, sync, &now);
         return None;
     }
+    resume(ctx, job, sync, &now);
+    let deadline = deadline_left(ctx, job);
+    manage(ctx, job, spec, &running, sync).map_or(deadline, |d| Some(min_delay(deadline, d)))
+}
+
+/// A suspended Job runs no pods, and says so once.
+fn suspend(ctx: &Ctx, job: &Value, running: &[&Arc<Value>], sync: &mut Sync, now: &str) {
+    let (reason, message) = ("JobSuspended", "Job suspended");
+    if ensure_condition(
+        &mut sync.conditions,
+        "Suspended",
+        "True",
+        reason,
+        message,
+        now,
+    ) {
+        owned::record(ctx, ids::jobs(), job, false, "Suspended", message, SOURCE);
+    }
+    remove_pods(ctx, job, running, running.len(), sync);
+}
+
+/// Starts the clock of a Job starting, or (afresh) of one resumed, as upstream resets
+/// `startTime` on resume so that `activeDeadlineSeconds` counts running time only.
+fn resume(ctx: &mut Ctx, job: &Value, sync: &mut Sync, now: &str) {
+    let (reason, message) = ("JobResumed", "Job resumed");
     let resumed = ensure_condition(
         &mut sync.conditions,
         "Suspended",
         "False",
-        "JobResumed",
-        "Job resumed",
-        &now,
+        reason,
+        message,
+        now,
     );
     if resumed {
-        owned::record(
-            ctx,
-            ids::jobs(),
-            job,
-            false,
-            "Resumed",
-            "Job resumed",
-            SOURCE,
-        );
+        owned::record(ctx, ids::jobs(), job, false, "Resumed", message, SOURCE);
     }
     if sync.start_time.is_none() || resumed {
-        sync.start_time = Some(now.clone());
-        ctx.jobs.entry(uid.clone()).or_default().started = Some(Instant::now());
+        sync.start_time = Some(now.to_string());
+        let times = ctx.jobs.entry(obj::uid(job).to_string()).or_default();
+        times.started = Some(Instant::now());
     }
-    let deadline = deadline_left(ctx, job);
+}
+
+/// Upstream `manageJob`: removes excess pods, or creates the missing ones once the failure
+/// back-off has passed; returns when to try again if it had to wait or a create failed.
+fn manage(
+    ctx: &mut Ctx,
+    job: &Value,
+    spec: &Spec,
+    running: &[&Arc<Value>],
+    sync: &mut Sync,
+) -> Option<Duration> {
     let want = want_active(spec, sync.succeeded, sync.active);
     if sync.active > want {
         let excess = (sync.active - want) as usize;
-        remove_pods(ctx, job, &running, excess, sync);
-        return deadline;
+        remove_pods(ctx, job, running, excess, sync);
+        return None;
     }
-    let (failures, last_failure) = {
-        let times = ctx.jobs.entry(uid).or_default();
-        (times.failures, times.last_failure)
-    };
-    let wait = match (failures, last_failure) {
-        (0, _) | (_, None) => Duration::ZERO,
-        (n, Some(at)) => (at + ctx.scaled(backoff(n))).saturating_duration_since(Instant::now()),
-    };
+    let wait = backoff_left(ctx, job);
     if sync.active < want && !wait.is_zero() {
-        return Some(min_delay(deadline, wait + Duration::from_millis(1)));
+        return Some(wait + Duration::from_millis(1));
     }
     let missing = (want - sync.active).min(MAX_CREATES);
-    let indexes = free_indexes(spec, &running, sync, missing);
-    for i in 0..missing {
-        let index = if spec.indexed {
-            match indexes.get(i as usize) {
-                Some(ix) => Some(*ix),
-                None => break,
-            }
-        } else {
-            None
-        };
+    let indexes: Vec<Option<i64>> = if spec.indexed {
+        free_indexes(spec, running, sync, missing)
+            .into_iter()
+            .map(Some)
+            .collect()
+    } else {
+        (0..missing).map(|_| None).collect()
+    };
+    for index in indexes {
         if !create_pod(ctx, job, index) {
-            return Some(min_delay(
-                deadline,
+            return Some(
                 ctx.scaled(Duration::from_secs(10))
                     .max(Duration::from_millis(50)),
-            ));
+            );
         }
         sync.active += 1;
     }
-    deadline
+    None
+}
+
+/// What is left of the pod-creation back-off after the last counted failure.
+fn backoff_left(ctx: &mut Ctx, job: &Value) -> Duration {
+    let times = ctx.jobs.entry(obj::uid(job).to_string()).or_default();
+    let (failures, last_failure) = (times.failures, times.last_failure);
+    match (failures, last_failure) {
+        (0, _) | (_, None) => Duration::ZERO,
+        (n, Some(at)) => (at + ctx.scaled(backoff(n))).saturating_duration_since(Instant::now()),
+    }
 }
 
 fn min_delay(a: Option<Duration>, b: Duration) -> Duration {

@@ -31,6 +31,8 @@ const SOURCE: Source = Source {
 const REVISION_LABEL: &str = "controller-revision-hash";
 const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
 const POD_INDEX_LABEL: &str = "apps.kubernetes.io/pod-index";
+/// Upstream creates at most this many pods of a Parallel set in one pass.
+const MAX_BATCH: usize = 500;
 
 /// Pod templates by revision name, per StatefulSet uid (what ControllerRevisions hold upstream).
 pub type RevisionHistory = HashMap<String, HashMap<String, Value>>;
@@ -81,8 +83,9 @@ enum Action {
 /// replace finished pods and create missing ordinals (stopping at the first unhealthy one when
 /// monotonic), then remove condemned pods from the highest ordinal, then roll one outdated pod.
 fn plan(t: &Target, members: &[Member]) -> Vec<Action> {
-    let end = t.start + t.replicas.max(0);
-    let slot = |o: i64| members.iter().find(|m| m.ordinal == o);
+    let end = t.start.saturating_add(t.replicas.max(0));
+    let by_ordinal: HashMap<i64, &Member> = members.iter().map(|m| (m.ordinal, m)).collect();
+    let slot = |o: i64| by_ordinal.get(&o).copied();
     let mut condemned: Vec<&Member> = members
         .iter()
         .filter(|m| m.ordinal < t.start || m.ordinal >= end)
@@ -102,10 +105,10 @@ fn plan(t: &Target, members: &[Member]) -> Vec<Action> {
         match slot(ordinal) {
             None => {
                 let current = t.rolling
-                    && ordinal < t.start + t.partition
+                    && ordinal < t.start.saturating_add(t.partition)
                     && t.current_revision != t.update_revision;
                 actions.push(Action::Create { ordinal, current });
-                if t.monotonic {
+                if t.monotonic || actions.len() >= MAX_BATCH {
                     return actions;
                 }
             }
@@ -145,7 +148,7 @@ fn plan(t: &Target, members: &[Member]) -> Vec<Action> {
     if !t.rolling {
         return actions;
     }
-    for ordinal in (t.start + t.partition.max(0)..end).rev() {
+    for ordinal in (t.start.saturating_add(t.partition.max(0))..end).rev() {
         let Some(m) = slot(ordinal) else {
             return actions;
         };
@@ -423,9 +426,7 @@ pub fn reconcile(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
         return None;
     };
     let uid = obj::uid(&set).to_string();
-    let template = obj::path(&set, "spec.template")
-        .cloned()
-        .unwrap_or(json!({}));
+    let template = update_template(&set);
     let collisions = obj::path_i64(&set, "status.collisionCount").unwrap_or(0);
     let update_revision = format!(
         "{}-{}",
@@ -479,7 +480,7 @@ fn sync_members(
         current_revision,
         update_revision,
     };
-    let end = target.start + target.replicas;
+    let end = target.start.saturating_add(target.replicas);
     if !claim_templates(set).is_empty() {
         for (m, p) in &members {
             if m.ordinal >= target.start && m.ordinal < end {
@@ -498,25 +499,8 @@ fn sync_members(
         match action {
             Action::Create { ordinal, current } => {
                 let (template, revision) = match current {
-                    true => (
-                        ctx.revisions
-                            .get(obj::uid(set))
-                            .and_then(|h| h.get(current_revision))
-                            .cloned(),
-                        current_revision,
-                    ),
-                    false => (None, update_revision),
-                };
-                // Without the current revision's template (forgotten by a restart), create at
-                // the update revision rather than not at all.
-                let (template, revision) = match template {
-                    Some(t) => (t, revision),
-                    None => (
-                        obj::path(set, "spec.template")
-                            .cloned()
-                            .unwrap_or(json!({})),
-                        update_revision,
-                    ),
+                    true => revision_template(ctx, set, current_revision, update_revision),
+                    false => (update_template(set), update_revision),
                 };
                 if !create_member(ctx, set, &template, revision, ordinal) {
                     return true;
@@ -532,6 +516,31 @@ fn sync_members(
         }
     }
     false
+}
+
+fn update_template(set: &Value) -> Value {
+    obj::path(set, "spec.template")
+        .cloned()
+        .unwrap_or(json!({}))
+}
+
+/// The template of the current revision with its name; when it was forgotten (the simulator
+/// restarted), the update revision's, so that the pod is created at all.
+fn revision_template<'a>(
+    ctx: &Ctx,
+    set: &Value,
+    current: &'a str,
+    update: &'a str,
+) -> (Value, &'a str) {
+    let remembered = ctx
+        .revisions
+        .get(obj::uid(set))
+        .and_then(|h| h.get(current))
+        .cloned();
+    match remembered {
+        Some(t) => (t, current),
+        None => (update_template(set), update),
+    }
 }
 
 /// Forgets revisions no longer current, wanted or worn by a pod.
