@@ -10,7 +10,7 @@ mod common;
 use std::fmt::Debug;
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::ApiResource;
 use kube_sim::{Sim, SimConfig};
@@ -42,13 +42,19 @@ fn eventually<T: Debug>(
     }
 }
 
-/// Merge-patches an object through the HTTP API (the library handle only creates and reads).
-fn merge_patch(sim: &Sim, group: &str, kind: &str, plural: &str, name: &str, patch: Value) {
+/// A runtime and a dynamic client for one kind in `default`, for the writes the library handle
+/// does not offer.
+fn dynamic_api(
+    sim: &Sim,
+    group: &str,
+    kind: &str,
+    plural: &str,
+) -> (tokio::runtime::Runtime, Api<DynamicObject>) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(async {
+    let api = runtime.block_on(async {
         let kubeconfig = Kubeconfig::read_from(sim.kubeconfig_path()).expect("kubeconfig");
         let config =
             kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
@@ -62,11 +68,17 @@ fn merge_patch(sim: &Sim, group: &str, kind: &str, plural: &str, name: &str, pat
             kind: kind.into(),
             plural: plural.into(),
         };
-        let api: Api<DynamicObject> = Api::namespaced_with(client, "default", &resource);
-        api.patch(name, &PatchParams::default(), &Patch::Merge(patch))
-            .await
-            .expect("merge patch");
+        Api::namespaced_with(client, "default", &resource)
     });
+    (runtime, api)
+}
+
+/// Merge-patches an object through the HTTP API.
+fn merge_patch(sim: &Sim, group: &str, kind: &str, plural: &str, name: &str, patch: Value) {
+    let (runtime, api) = dynamic_api(sim, group, kind, plural);
+    runtime
+        .block_on(api.patch(name, &PatchParams::default(), &Patch::Merge(patch)))
+        .expect("merge patch");
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -477,6 +489,44 @@ fn a_finished_job_is_deleted_after_its_ttl() {
         },
         |(job, pods)| job.is_none() && pods.is_empty(),
     );
+}
+
+#[test]
+fn pods_of_a_deleted_job_are_released() {
+    let s = sim();
+    for name in ["gone", "orphaned"] {
+        s.create(job(name, "busybox-pullfail", json!({})))
+            .expect("create");
+        eventually(
+            "a tracked pod",
+            || pods(&s, &format!("{name}-")),
+            |pods| pods.len() == 1 && pods[0]["metadata"]["finalizers"][0].is_string(),
+        );
+    }
+    let (runtime, api) = dynamic_api(&s, "batch", "Job", "jobs");
+    runtime
+        .block_on(api.delete("gone", &DeleteParams::background()))
+        .expect("delete");
+    runtime
+        .block_on(api.delete("orphaned", &DeleteParams::orphan()))
+        .expect("delete");
+    eventually(
+        "the pods of the deleted Job to go",
+        || pods(&s, "gone-"),
+        |pods| pods.is_empty(),
+    );
+    let orphan = eventually(
+        "the orphaned pod to lose its owner and its finalizer",
+        || pods(&s, "orphaned-"),
+        |pods| {
+            pods.len() == 1
+                && pods[0]["metadata"].get("finalizers").is_none()
+                && pods[0]["metadata"]["ownerReferences"]
+                    .as_array()
+                    .is_none_or(Vec::is_empty)
+        },
+    );
+    assert_eq!(orphan[0]["metadata"]["labels"]["job-name"], "orphaned");
 }
 
 #[test]

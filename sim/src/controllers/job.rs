@@ -286,18 +286,21 @@ impl Sync {
 }
 
 /// Pods whose controller reference names this Job (of any uid: a Job recreated under the same
-/// name must release its predecessor's pods).
-fn named_pods(ctx: &Ctx, r: &ObjRef) -> Vec<Arc<Value>> {
+/// name must release its predecessor's pods), and tracked pods no controller owns any more
+/// (orphaned by `--cascade=orphan`), which upstream releases too.
+fn related_pods(ctx: &Ctx, r: &ObjRef) -> Vec<Arc<Value>> {
+    let names_job = |c: &Value| {
+        c["kind"] == "Job"
+            && c["name"] == r.name.as_str()
+            && c["apiVersion"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("batch/"))
+    };
     ctx.state.store.read(|s| {
         s.list(ids::pods(), Some(&r.ns))
-            .filter(|p| {
-                obj::controller_ref(p).is_some_and(|c| {
-                    c["kind"] == "Job"
-                        && c["name"] == r.name.as_str()
-                        && c["apiVersion"]
-                            .as_str()
-                            .is_some_and(|a| a.starts_with("batch/"))
-                })
+            .filter(|p| match obj::controller_ref(p) {
+                Some(c) => names_job(c),
+                None => tracked(p),
             })
             .cloned()
             .collect()
@@ -312,7 +315,7 @@ fn release(ctx: &Ctx, pods: &[&Arc<Value>]) {
 
 /// Reconciles one Job.
 pub fn reconcile(ctx: &mut Ctx, r: &ObjRef) -> Option<Duration> {
-    let pods = named_pods(ctx, r);
+    let pods = related_pods(ctx, r);
     let job = ctx.get(r).filter(|j| !obj::is_deleting(j));
     let Some(job) = job else {
         // A Job that is gone or going tracks nothing any more.

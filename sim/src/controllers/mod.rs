@@ -311,6 +311,10 @@ fn enqueue(ev: &Event, queue: &mut Queue) {
     if let Some(owner) = controller_owner(object) {
         queue.push(key_of(owner.res, owner));
     }
+    // A child that lost its controller (orphaned) still concerns the controller it had.
+    if let Some(owner) = ev.prev.as_deref().and_then(controller_owner) {
+        queue.push(key_of(owner.res, owner));
+    }
     if res == ids::deployments()
         || res == ids::replicasets()
         || res == ids::statefulsets()
