@@ -324,7 +324,7 @@ fn note_finished(
             continue;
         };
         if listed(job) {
-            let message = format!("Saw completed job: {}, condition: {state}", obj::name(job));
+            let message = format!("Saw completed job: {}, status: {state}", obj::name(job));
             owned::record(
                 ctx,
                 ids::cronjobs(),
@@ -365,13 +365,10 @@ fn clean_history(ctx: &Ctx, cj: &Value, jobs: &[Arc<Value>]) {
             .iter()
             .filter(|j| job_finished(j) == Some(state) && !obj::is_deleting(j))
             .collect();
-        done.sort_by(|a, b| {
-            let start = |j: &Value| {
-                obj::path_str(j, "status.startTime")
-                    .max(obj::meta_str(j, "creationTimestamp"))
-                    .to_string()
-            };
-            start(a).cmp(&start(b))
+        // Oldest first, by start time (creation time for a Job that never started).
+        done.sort_by_key(|j| match obj::path_str(j, "status.startTime") {
+            "" => obj::meta_str(j, "creationTimestamp").to_string(),
+            started => started.to_string(),
         });
         let excess = done.len().saturating_sub(limit.max(0) as usize);
         for job in done.into_iter().take(excess) {
