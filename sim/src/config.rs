@@ -56,6 +56,8 @@ pub struct SimConfig {
     pub watch_history: usize,
     /// Interval between BOOKMARK events on watches that allow them.
     pub bookmark_interval: Duration,
+    /// Serve `metrics.k8s.io` (as if metrics-server were installed).
+    pub metrics_api: bool,
 }
 
 impl Default for SimConfig {
@@ -77,6 +79,7 @@ impl Default for SimConfig {
             tokens: default_tokens(),
             watch_history: 100_000,
             bookmark_interval: Duration::from_secs(60),
+            metrics_api: true,
         }
     }
 }

@@ -41,6 +41,19 @@ pub fn annotation<'a>(obj: &'a Value, key: &str) -> Option<&'a str> {
     obj.get("metadata")?.get("annotations")?.get(key)?.as_str()
 }
 
+/// Sets `metadata.annotations.<key>`, creating the map if needed.
+pub fn set_annotation(obj: &mut Value, key: &str, value: &str) {
+    let annotations = meta_mut(obj)
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !annotations.is_object() {
+        *annotations = Value::Object(Map::new());
+    }
+    if let Some(a) = annotations.as_object_mut() {
+        a.insert(key.to_string(), Value::String(value.to_string()));
+    }
+}
+
 /// Whether `metadata.deletionTimestamp` is set.
 pub fn is_deleting(obj: &Value) -> bool {
     obj.get("metadata")
@@ -128,6 +141,15 @@ pub fn owner_uids(obj: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The owner references.
+pub fn owner_refs(obj: &Value) -> &[Value] {
+    obj.get("metadata")
+        .and_then(|m| m.get("ownerReferences"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
 }
 
 /// The controller owner reference (`controller: true`), if any.

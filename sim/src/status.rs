@@ -13,7 +13,8 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Value>,
+    /// Boxed: errors travel in every `Result` of the write path, so keep them small.
+    pub details: Option<Box<Value>>,
     /// Seconds for a `Retry-After` header (429/503).
     pub retry_after: Option<u64>,
 }
@@ -76,7 +77,7 @@ impl ApiError {
     }
 
     fn with_details(mut self, details: Value) -> ApiError {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -92,7 +93,7 @@ impl ApiError {
             "code": self.code,
         });
         if let Some(details) = &self.details {
-            status["details"] = details.clone();
+            status["details"] = (**details).clone();
         }
         status
     }
@@ -232,34 +233,10 @@ impl ApiError {
         ApiError::new(401, "Unauthorized", "Unauthorized")
     }
 
-    /// 403 from authorization: `User "x" cannot <verb> resource ...`.
-    pub fn forbidden_rbac(
-        res_qualified: &str,
-        name: Option<&str>,
-        user: &str,
-        verb: &str,
-        plural: &str,
-        subresource: Option<&str>,
-        group: &str,
-        namespace: Option<&str>,
-    ) -> ApiError {
-        let subject = match name {
-            Some(n) => format!("{res_qualified} {n:?} is forbidden"),
-            None => format!("{res_qualified} is forbidden"),
-        };
-        let resource = match subresource {
-            Some(s) => format!("{plural}/{s}"),
-            None => plural.to_string(),
-        };
-        let scope = match namespace {
-            Some(ns) => format!("in the namespace {ns:?}"),
-            None => "at the cluster scope".to_string(),
-        };
-        let message = format!(
-            "{subject}: User {user:?} cannot {verb} resource {resource:?} in API group {group:?} {scope}"
-        );
+    /// 403 from authorization, with the authorizer's message already worded.
+    pub fn forbidden_access(message: String, name: &str, group: &str, plural: &str) -> ApiError {
         ApiError::new(403, "Forbidden", message).with_details(json!({
-            "name": name.unwrap_or(""),
+            "name": name,
             "group": group,
             "kind": plural,
         }))
@@ -418,24 +395,6 @@ mod tests {
             "Namespace \"Bad\" is invalid: metadata.name: Invalid value: \"Bad\": must be lowercase"
         );
         assert_eq!(e.to_status()["details"]["kind"], "Namespace");
-    }
-
-    #[test]
-    fn forbidden_matches_the_rbac_wording() {
-        let e = ApiError::forbidden_rbac(
-            "deployments.apps",
-            None,
-            "restricted",
-            "list",
-            "deployments",
-            None,
-            "apps",
-            Some("default"),
-        );
-        assert_eq!(
-            e.message,
-            "deployments.apps is forbidden: User \"restricted\" cannot list resource \"deployments\" in API group \"apps\" in the namespace \"default\""
-        );
     }
 
     #[test]

@@ -205,6 +205,11 @@ impl Inner {
         History::Events(self.history.iter().skip(start).cloned().collect())
     }
 
+    /// Whether events after `rv` are no longer retained (a watch or continue from it expired).
+    pub fn expired(&self, rv: u64) -> bool {
+        rv < self.compacted
+    }
+
     /// Drops the event history, as an etcd compaction does: watches from any earlier
     /// resourceVersion get 410 Expired and must re-list.
     pub fn compact(&mut self) {
