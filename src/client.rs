@@ -473,10 +473,15 @@ where
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let line = self
-            .log
-            .as_ref()
-            .map(|server| format!("{} {}{}", request.method(), server, request.uri()));
+        let line = self.log.as_ref().map(|server| {
+            let uri = request.uri().to_string();
+            format!(
+                "{} {}{}",
+                request.method(),
+                server,
+                uri.trim_end_matches('?')
+            )
+        });
         let timeout = self.timeout;
         let future = self.inner.call(request);
         Box::pin(async move {
