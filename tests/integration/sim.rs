@@ -246,3 +246,61 @@ fn kubectl_runs_doctor_through_plugin_discovery() {
     let value: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(value["summary"]["fail"], 0);
 }
+
+#[test]
+fn exec_credential_plugins_supply_the_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let sim = start(SimConfig::fast());
+    let home = tempfile::tempdir().unwrap();
+    let plugin = home.path().join("credential-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{}\"}}}}'\n",
+            kube_sim::ADMIN_TOKEN
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = home.path().join("exec.kubeconfig");
+    std::fs::write(
+        &config,
+        format!(
+            "apiVersion: v1
+kind: Config
+current-context: exec
+clusters: [{{name: sim, cluster: {{server: \"{}\"}}}}]
+contexts: [{{name: exec, context: {{cluster: sim, user: exec}}}}]
+users:
+- name: exec
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: {}
+      interactiveMode: Never
+",
+            sim.url(),
+            plugin.display()
+        ),
+    )
+    .unwrap();
+    let output = qaenv(home.path())
+        .arg("doctor")
+        .arg("--kubeconfig")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}\n{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    let table = stdout(&output);
+    let credentials = rows(&table)
+        .into_iter()
+        .find(|(n, _, _)| n == "credentials")
+        .unwrap_or_default();
+    assert_eq!(credentials.1, "pass", "{table}");
+}
