@@ -1042,7 +1042,7 @@ mod tests {
     fn latest_images_are_always_pulled() {
         assert!(image_tag_is_latest("nginx"));
         assert!(image_tag_is_latest("registry:5000/app:latest"));
-        assert!(!image_tag_is_latest("registry:5000/app"));
+        assert!(image_tag_is_latest("registry:5000/app"));
         assert!(!image_tag_is_latest("nginx:1.27"));
         assert!(!image_tag_is_latest("nginx@sha256:abc"));
     }

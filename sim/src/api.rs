@@ -764,7 +764,7 @@ fn apply(
         &now,
     )
     .map_err(|e| match e {
-        ssa::ApplyError::Conflicts(c) => ApiError::apply_conflicts(&c, &def.api_version()),
+        ssa::ApplyError::Conflicts(c) => ApiError::apply_conflicts(&c),
         ssa::ApplyError::Invalid(m) => ApiError::bad_request(m),
     })?;
     match existing {

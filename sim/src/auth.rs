@@ -28,7 +28,22 @@ pub struct Attributes<'a> {
 }
 
 /// Finds the user of an `Authorization: Bearer <token>` header.
-pub fn authenticate(tokens: &[TokenSpec], header: Option<&str>) -> Result<User, ApiError> {
+///
+/// kubectl (client-go) never sends a bearer token over plain HTTP, so a request without one is
+/// served as the old API server's insecure port served it: as `system:unsecured` with full
+/// access. Over TLS (`--tls`) a missing token is 401, as on a cluster without anonymous auth.
+/// A token that is present but unknown is 401 either way.
+pub fn authenticate(
+    tokens: &[TokenSpec],
+    header: Option<&str>,
+    tls: bool,
+) -> Result<User, ApiError> {
+    if header.is_none() && !tls {
+        return Ok(User {
+            name: "system:unsecured".into(),
+            rules: None,
+        });
+    }
     let token = header
         .and_then(|h| {
             h.strip_prefix("Bearer ")
@@ -185,15 +200,14 @@ mod tests {
     #[test]
     fn tokens_authenticate() {
         let tokens = default_tokens();
-        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}"))).unwrap();
+        let admin = authenticate(&tokens, Some(&format!("Bearer {ADMIN_TOKEN}")), true).unwrap();
         assert!(admin.rules.is_none());
-        assert_eq!(
-            authenticate(&tokens, Some("Bearer wrong"))
-                .unwrap_err()
-                .code,
-            401
-        );
-        assert_eq!(authenticate(&tokens, None).unwrap_err().code, 401);
+        let wrong = authenticate(&tokens, Some("Bearer wrong"), false).unwrap_err();
+        assert_eq!(wrong.code, 401);
+        assert_eq!(authenticate(&tokens, None, true).unwrap_err().code, 401);
+        let insecure = authenticate(&tokens, None, false).unwrap();
+        assert_eq!(insecure.name, "system:unsecured");
+        assert!(insecure.rules.is_none());
     }
 
     #[test]
@@ -201,6 +215,7 @@ mod tests {
         let user = authenticate(
             &default_tokens(),
             Some(&format!("Bearer {RESTRICTED_TOKEN}")),
+            true,
         )
         .unwrap();
         assert!(allowed(&user, &attrs("list", "apps", "deployments")));

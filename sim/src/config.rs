@@ -48,7 +48,9 @@ pub struct SimConfig {
     /// Status codes to inject (500, 503, 429).
     pub fail_codes: Vec<u16>,
     pub seed: u64,
-    /// Serve HTTPS with a generated CA written into the kubeconfig.
+    /// Serve HTTPS with a generated CA written into the kubeconfig. Needed to test tokens with
+    /// kubectl, which sends bearer tokens only over TLS (plain HTTP is served with full access,
+    /// like the old insecure port).
     pub tls: bool,
     /// Tokens accepted; the default has the admin and the restricted token.
     pub tokens: Vec<TokenSpec>,

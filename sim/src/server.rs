@@ -248,6 +248,7 @@ async fn respond(
     let user = match auth::authenticate(
         &state.env.config.tokens,
         header_str(headers, header::AUTHORIZATION),
+        state.env.config.tls,
     ) {
         Ok(u) => u,
         Err(e) => return error_response(&e),

@@ -156,26 +156,42 @@ impl ApiError {
         .with_details(json!({"name": name, "group": res.group, "kind": res.plural}))
     }
 
-    /// 409 Conflict from server-side apply: one cause per conflicting field.
-    pub fn apply_conflicts(conflicts: &[(String, String)], api_version: &str) -> ApiError {
-        let n = conflicts.len();
-        let mut message = format!(
-            "Apply failed with {n} conflict{}: ",
-            if n == 1 { "" } else { "s" }
-        );
-        let parts: Vec<String> = conflicts
-            .iter()
-            .map(|(manager, field)| {
-                format!("conflict with {manager:?} using {api_version}: {field}")
-            })
-            .collect();
-        message.push_str(&parts.join("\n"));
+    /// 409 Conflict from server-side apply: one cause per conflicting field. Managers come
+    /// printed as the API server prints them (`"kubectl"`, `"x" using apps/v1`).
+    pub fn apply_conflicts(conflicts: &[(String, String)]) -> ApiError {
+        let message = match conflicts {
+            [(manager, field)] => {
+                format!("Apply failed with 1 conflict: conflict with {manager}: {field}")
+            }
+            _ => {
+                let mut by_manager: Vec<(&str, Vec<&str>)> = Vec::new();
+                for (manager, field) in conflicts {
+                    match by_manager.iter_mut().find(|(m, _)| m == manager) {
+                        Some((_, fields)) => fields.push(field),
+                        None => by_manager.push((manager, vec![field])),
+                    }
+                }
+                by_manager.sort();
+                let parts: Vec<String> = by_manager
+                    .iter()
+                    .flat_map(|(m, fields)| {
+                        std::iter::once(format!("conflicts with {m}:"))
+                            .chain(fields.iter().map(|f| format!("- {f}")))
+                    })
+                    .collect();
+                format!(
+                    "Apply failed with {} conflicts: {}",
+                    conflicts.len(),
+                    parts.join("\n")
+                )
+            }
+        };
         let causes: Vec<Value> = conflicts
             .iter()
             .map(|(manager, field)| {
                 json!({
                     "reason": "FieldManagerConflict",
-                    "message": format!("conflict with {manager:?} using {api_version}"),
+                    "message": format!("conflict with {manager}"),
                     "field": field,
                 })
             })
@@ -218,9 +234,16 @@ impl ApiError {
         }))
     }
 
-    /// 422 for a patch that cannot be applied (a failed JSON-patch `test`, a missing path).
-    pub fn unprocessable_patch(message: impl Into<String>) -> ApiError {
-        ApiError::new(422, "Invalid", message)
+    /// 422 for a JSON patch that cannot be applied (a failed `test`, a missing path). The API
+    /// server answers with a generic message and drops the patch library's detail
+    /// (`NewGenericServerResponse`), so clients see only that the request was invalid.
+    pub fn unprocessable_patch(_detail: impl Into<String>) -> ApiError {
+        ApiError::new(
+            422,
+            "Invalid",
+            "the server rejected our request due to an error in our request",
+        )
+        .with_details(json!({}))
     }
 
     /// 400 BadRequest.
@@ -398,11 +421,24 @@ mod tests {
     }
 
     #[test]
-    fn apply_conflict_lists_each_field() {
-        let e = ApiError::apply_conflicts(
-            &[("kubectl-client-side-apply".into(), ".spec.replicas".into())],
-            "apps/v1",
+    fn apply_conflicts_group_fields_by_manager() {
+        let e = ApiError::apply_conflicts(&[
+            ("\"b\"".into(), ".spec.replicas".into()),
+            ("\"a\"".into(), ".metadata.labels.x".into()),
+            ("\"b\"".into(), ".spec.paused".into()),
+        ]);
+        assert_eq!(
+            e.message,
+            "Apply failed with 3 conflicts: conflicts with \"a\":\n- .metadata.labels.x\nconflicts with \"b\":\n- .spec.replicas\n- .spec.paused"
         );
+    }
+
+    #[test]
+    fn apply_conflict_lists_each_field() {
+        let e = ApiError::apply_conflicts(&[(
+            "\"kubectl-client-side-apply\" using apps/v1".into(),
+            ".spec.replicas".into(),
+        )]);
         assert_eq!(
             e.message,
             "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas"

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::quantity;
 use crate::registry::{self, ResourceId};
 
 /// The typed round trip of one object.
@@ -82,12 +83,58 @@ pub fn decode(res: ResourceId, obj: &Value) -> Result<Decoded, String> {
             kind = def.kind,
             v = def.version
         )),
-        Some(Ok(object)) => {
+        Some(Ok(mut object)) => {
             let mut unknown = Vec::new();
             unknown_fields(obj, &object, &mut String::new(), &mut unknown);
+            canonical_quantities(&mut object)?;
             Ok(Decoded { object, unknown })
         }
     }
+}
+
+/// Maps of quantities, by the key that holds them: the API server stores each quantity in its
+/// canonical form (`1000m` becomes `1`, `0.5Gi` becomes `512Mi`).
+const QUANTITY_MAPS: &[&str] = &[
+    "requests",
+    "limits",
+    "hard",
+    "used",
+    "capacity",
+    "allocatable",
+    "max",
+    "min",
+    "default",
+    "defaultRequest",
+    "maxLimitRequestRatio",
+];
+
+/// Canonicalises every quantity in the maps named by `QUANTITY_MAPS`; a malformed quantity is
+/// the API server's 400.
+fn canonical_quantities(v: &mut Value) -> Result<(), String> {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map.iter_mut() {
+                match child {
+                    Value::Object(q) if QUANTITY_MAPS.contains(&k.as_str()) => {
+                        for (name, value) in q.iter_mut() {
+                            if let Value::String(text) = value {
+                                *text = quantity::canonicalize(text)
+                                    .map_err(|e| format!("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' ({name}: {e})"))?;
+                            }
+                        }
+                    }
+                    other => canonical_quantities(other)?,
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                canonical_quantities(item)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Collects paths present (and not null) in `input` but absent from `decoded`.
@@ -155,9 +202,10 @@ mod tests {
         obj["spec"]["foo"] = json!(1);
         obj["spec"]["template"]["spec"]["containers"][0]["imagee"] = json!("x");
         let d = decode(ids::deployments(), &obj).unwrap();
+        // In the order of the input, as Go's decoder meets them.
         assert_eq!(
             d.unknown,
-            vec!["spec.foo", "spec.template.spec.containers[0].imagee"]
+            vec!["spec.template.spec.containers[0].imagee", "spec.foo"]
         );
         assert!(d.object["spec"].get("foo").is_none());
     }
@@ -171,6 +219,20 @@ mod tests {
             e.starts_with("Deployment in version \"v1\" cannot be handled as a Deployment:"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn quantities_are_stored_canonically() {
+        let obj = json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"},
+            "spec": {"hard": {"requests.cpu": "1000m", "requests.memory": "0.5Gi", "pods": "10"}}});
+        let d = decode(crate::registry::ids::resourcequotas(), &obj).unwrap();
+        assert_eq!(
+            d.object["spec"]["hard"],
+            json!({"requests.cpu": "1", "requests.memory": "512Mi", "pods": "10"})
+        );
+        let bad = json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "q"},
+            "spec": {"hard": {"pods": "ten"}}});
+        assert!(decode(crate::registry::ids::resourcequotas(), &bad).is_err());
     }
 
     #[test]
