@@ -966,7 +966,14 @@ pub fn render(
         Format::Json => output::write_json(out, report),
         Format::Yaml => output::write_yaml(out, report),
         _ => {
-            let mut table = Table::new(["check", "status", "detail", "hint"]);
+            // The HINT column only appears when there is something to fix.
+            let hints = report.checks.iter().any(|c| c.hint.is_some());
+            let headers: &[&str] = if hints {
+                &["check", "status", "detail", "hint"]
+            } else {
+                &["check", "status", "detail"]
+            };
+            let mut table = Table::new(headers.iter().copied());
             for check in &report.checks {
                 table.row([
                     Cell::new(check.name.clone()),
@@ -1010,7 +1017,7 @@ pub async fn run(
                 "{} of {} checks failed: {}",
                 report.summary.fail,
                 report.checks.len(),
-                failed.join(", ")
+                abbreviate(&failed)
             ),
         ));
     }
