@@ -1,0 +1,71 @@
+//! Every label, annotation and fixed name qaenv writes into the cluster, in one place.
+//!
+//! Other tools, scripts and later versions of qaenv find environments through these names, so
+//! they are part of the contract of `DESIGN.md` ("Names, labels, annotations") and must not be
+//! spelled anywhere else.
+
+/// The domain of qaenv's own labels and annotations.
+pub const DOMAIN: &str = "qaenv.dev";
+
+/// Recommended Kubernetes label naming the tool that manages an object.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+/// The value of [`MANAGED_BY`] on every namespace qaenv creates.
+pub const MANAGED_BY_VALUE: &str = "kubectl-qaenv";
+/// The selector that finds every qaenv namespace.
+pub const MANAGED_BY_SELECTOR: &str = "app.kubernetes.io/managed-by=kubectl-qaenv";
+
+/// Label with the normalised environment name: on namespaces, every applied object and every
+/// pod template.
+pub const ENV: &str = "qaenv.dev/env";
+
+/// Namespace annotation: who owns the environment.
+pub const OWNER: &str = "qaenv.dev/owner";
+/// Namespace annotation: when the environment was created (RFC 3339).
+pub const CREATED_AT: &str = "qaenv.dev/created-at";
+/// Namespace annotation: when the environment expires (RFC 3339); absent means never.
+pub const EXPIRES_AT: &str = "qaenv.dev/expires-at";
+/// Namespace annotation: where the environment's manifests came from.
+pub const SOURCE: &str = "qaenv.dev/source";
+/// Namespace annotation: hash of the applied specification.
+pub const SPEC_HASH: &str = "qaenv.dev/spec-hash";
+/// Pod-template annotation that `bump` changes to force a rollout.
+pub const DEPLOYMENT_ID: &str = "qaenv.dev/deployment-id";
+/// Service annotation keeping the selector before a `promote`, for `rollback`.
+pub const PREVIOUS_SELECTOR: &str = "qaenv.dev/previous-selector";
+
+/// Field manager for server-side apply and patches.
+pub const FIELD_MANAGER: &str = "kubectl-qaenv";
+
+/// Default prefix of environment namespaces (`qa-<name>`).
+pub const NAMESPACE_PREFIX: &str = "qa-";
+
+/// A label selector for one environment's objects.
+pub fn env_selector(env: &str) -> String {
+    format!("{ENV}={env}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_share_one_domain() {
+        for name in [
+            ENV,
+            OWNER,
+            CREATED_AT,
+            EXPIRES_AT,
+            SOURCE,
+            SPEC_HASH,
+            DEPLOYMENT_ID,
+            PREVIOUS_SELECTOR,
+        ] {
+            assert!(name.starts_with(&format!("{DOMAIN}/")), "{name}");
+        }
+        assert_eq!(
+            MANAGED_BY_SELECTOR,
+            format!("{MANAGED_BY}={MANAGED_BY_VALUE}")
+        );
+        assert_eq!(env_selector("abc-12"), "qaenv.dev/env=abc-12");
+    }
+}

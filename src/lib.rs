@@ -1,0 +1,47 @@
+//! kubectl-qaenv: per-branch QA environments on a shared Kubernetes cluster.
+//!
+//! The binary (`src/main.rs`) only parses, runs and maps errors to exit codes; everything
+//! else lives here so it can be unit-tested:
+//!
+//! - [`cli`]: the clap definition of the command line;
+//! - [`client`]: finding the cluster (kubeconfig, context, in-cluster) and building the client;
+//! - [`output`]: tables, AGE, colours, JSON/YAML, all writing to `impl Write`;
+//! - [`error`]: the one error type, exit codes, API failures in a user's words;
+//! - [`labels`]: every label, annotation and fixed name qaenv writes;
+//! - [`quantity`]: resource quantities;
+//! - [`prompt`]: confirmation of destructive actions;
+//! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
+//! - [`commands`]: one module per subcommand.
+
+pub mod cli;
+pub mod client;
+pub mod commands;
+pub mod complete;
+pub mod error;
+pub mod labels;
+pub mod output;
+pub mod prompt;
+pub mod quantity;
+
+use std::io::Write;
+
+use cli::{Cli, Command};
+use error::Result;
+use output::Terminal;
+
+/// Runs a parsed command line, writing data to `out`.
+pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<()> {
+    let options = cli.global.connect_options();
+    match cli.command {
+        Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
+        Command::Version => commands::version::run(out),
+        Command::Complete { words } => run_completion(&words, out),
+    }
+}
+
+/// Answers a completion request (`kubectl-qaenv __complete WORD...`).
+pub fn run_completion(words: &[String], out: &mut impl Write) -> Result<()> {
+    use clap::CommandFactory;
+    let completion = complete::complete(&Cli::command(), words, complete::kubeconfig_contexts);
+    completion.write(out).map_err(error::Error::output)
+}
