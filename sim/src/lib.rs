@@ -25,8 +25,9 @@ mod metrics;
 mod negotiate;
 pub mod obj;
 pub mod patch;
+/// Quantities live in their own crate, shared with the plugin.
+pub use k8s_quantity as quantity;
 pub mod protobuf;
-pub mod quantity;
 mod query;
 pub mod registry;
 mod route;
