@@ -236,3 +236,60 @@ async fn watcher_relists_after_a_forced_410() {
         .count();
     assert_eq!(relists, 1, "{:?}", s.requests());
 }
+
+#[tokio::test]
+async fn injected_faults_are_status_errors_with_retry_after() {
+    let s = kube_sim::Sim::start(kube_sim::SimConfig {
+        fail_rate: 1.0,
+        fail_codes: vec![429],
+        ..kube_sim::SimConfig::fast()
+    })
+    .unwrap();
+    let kubeconfig = Kubeconfig::read_from(s.kubeconfig_path()).unwrap();
+    let mut config =
+        kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+            .await
+            .unwrap();
+    // kube 5 retries 429/503/504 on its own; see the raw answer.
+    config.default_retry = false;
+    let c = kube::Client::try_from(config).unwrap();
+    let req = http::Request::get("/api/v1/namespaces/default/configmaps")
+        .body(Vec::new())
+        .unwrap();
+    let resp = c.send(req.map(kube::client::Body::from)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 429);
+    assert_eq!(resp.headers()["retry-after"], "1");
+    let api: Api<ConfigMap> = Api::default_namespaced(c);
+    match api.list(&ListParams::default()).await.unwrap_err() {
+        kube::Error::Api(st) => assert_eq!((st.code, st.reason.as_str()), (429, "TooManyRequests")),
+        other => panic!("{other}"),
+    }
+    assert!(s.requests().iter().all(|r| r.status == 429));
+}
+
+#[tokio::test]
+async fn kube_rs_retries_injected_unavailability() {
+    let s = kube_sim::Sim::start(kube_sim::SimConfig {
+        fail_rate: 0.3,
+        fail_codes: vec![503],
+        seed: 7,
+        ..kube_sim::SimConfig::fast()
+    })
+    .unwrap();
+    let api: Api<ConfigMap> = Api::default_namespaced(client(&s).await);
+    for _ in 0..6 {
+        api.list(&ListParams::default())
+            .await
+            .expect("retried until it succeeds");
+    }
+    let statuses: Vec<u16> = s.requests().iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        6,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&503),
+        "the seed injects at least one failure: {statuses:?}"
+    );
+}
