@@ -8,6 +8,7 @@
 //! - [`output`]: tables, AGE, colours, JSON/YAML, all writing to `impl Write`;
 //! - [`error`]: the one error type, exit codes, API failures in a user's words;
 //! - [`labels`]: every label, annotation and fixed name qaenv writes;
+//! - [`env`]: environment names (branch name -> label -> namespace);
 //! - [`quantity`]: resource quantities;
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
@@ -17,6 +18,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod complete;
+pub mod env;
 pub mod error;
 pub mod labels;
 pub mod output;
