@@ -584,7 +584,6 @@ fn health(
             .map(Reason::severity)
             .max()
             .unwrap_or(State::Progressing)
-            .max(State::Progressing)
     };
     WorkloadHealth {
         workload,
@@ -607,15 +606,17 @@ fn deployment_health(snapshot: &Snapshot, deployment: &Deployment) -> WorkloadHe
     let updated = status.and_then(|s| s.updated_replicas).unwrap_or(0);
     let replicas = status.and_then(|s| s.replicas).unwrap_or(0);
     let available = status.and_then(|s| s.available_replicas).unwrap_or(0);
+    let observed =
+        meta.generation.unwrap_or(0) <= status.and_then(|s| s.observed_generation).unwrap_or(0);
+    // Only a status that describes the current spec counts: a new rollout starts afresh.
     let deadline = status
         .and_then(|s| s.conditions.as_ref())
         .into_iter()
         .flatten()
         .find(|c| {
             c.type_ == "Progressing" && c.reason.as_deref() == Some("ProgressDeadlineExceeded")
-        });
-    let observed =
-        meta.generation.unwrap_or(0) <= status.and_then(|s| s.observed_generation).unwrap_or(0);
+        })
+        .filter(|_| observed);
     let rollout = Rollout {
         desired,
         ready: status.and_then(|s| s.ready_replicas).unwrap_or(0),
@@ -881,7 +882,7 @@ fn job_health(snapshot: &Snapshot, job: &Job) -> WorkloadHealth {
 
 /// The pods that can still become ready (not terminating, not finished), sorted by name so
 /// diagnoses are stable.
-fn live_pods<'a>(snapshot: &'a Snapshot, belongs: impl Fn(&Pod) -> bool) -> Vec<&'a Pod> {
+fn live_pods(snapshot: &Snapshot, belongs: impl Fn(&Pod) -> bool) -> Vec<&Pod> {
     let mut pods: Vec<&Pod> = snapshot
         .pods
         .iter()
@@ -1304,4 +1305,1190 @@ fn plural(n: i32) -> &'static str {
 fn non_empty(text: &str) -> Option<String> {
     let text = text.trim();
     (!text.is_empty()).then(|| text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use serde_json::{json, Value};
+
+    fn typed<T: DeserializeOwned>(value: Value) -> T {
+        serde_json::from_value(value).unwrap()
+    }
+
+    /// Test objects' uids are `Kind/name`, so owner references can name them.
+    fn meta(kind: &str, name: &str, extra: Value) -> Value {
+        let mut meta = json!({"name": name, "namespace": "qa-x", "uid": format!("{kind}/{name}"), "generation": 1});
+        if let (Some(m), Some(e)) = (meta.as_object_mut(), extra.as_object()) {
+            m.extend(e.clone());
+        }
+        meta
+    }
+
+    fn owner(kind: &str, name: &str) -> Value {
+        json!([{"apiVersion": "apps/v1", "kind": kind, "name": name,
+                "uid": format!("{kind}/{name}"), "controller": true}])
+    }
+
+    fn template(images: &[&str]) -> Value {
+        let containers: Vec<Value> = images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| json!({"name": if i == 0 { "app".to_string() } else { format!("c{i}") }, "image": image}))
+            .collect();
+        json!({"metadata": {"labels": {"app": "x"}}, "spec": {"containers": containers}})
+    }
+
+    fn deployment(name: &str, replicas: i32, status: Value) -> Deployment {
+        typed(json!({
+            "metadata": meta("Deployment", name, json!({"annotations": {REVISION: "2"}})),
+            "spec": {"replicas": replicas, "selector": {}, "template": template(&["web:2"])},
+            "status": status,
+        }))
+    }
+
+    /// A Deployment status in the middle of a rollout: observed, nothing available.
+    fn rolling(updated: i32, replicas: i32, available: i32) -> Value {
+        json!({"observedGeneration": 1, "replicas": replicas, "updatedReplicas": updated,
+               "readyReplicas": available, "availableReplicas": available})
+    }
+
+    fn replica_set(
+        name: &str,
+        deployment: &str,
+        revision: &str,
+        replicas: i32,
+        status: Value,
+    ) -> ReplicaSet {
+        typed(json!({
+            "metadata": meta("ReplicaSet", name, json!({
+                "annotations": {REVISION: revision}, "ownerReferences": owner("Deployment", deployment)})),
+            "spec": {"replicas": replicas, "selector": {}},
+            "status": status,
+        }))
+    }
+
+    fn pod(name: &str, owner_kind: &str, owner_name: &str, status: Value) -> Pod {
+        typed(json!({
+            "metadata": meta("Pod", name, json!({"ownerReferences": owner(owner_kind, owner_name)})),
+            "spec": {"containers": [{"name": "app", "image": "web:2"}], "nodeName": "node-1"},
+            "status": status,
+        }))
+    }
+
+    fn container(name: &str, ready: bool, restarts: i32, state: Value, last: Value) -> Value {
+        json!({"name": name, "image": "docker.io/library/web:2", "imageID": "", "ready": ready,
+               "restartCount": restarts, "state": state, "lastState": last})
+    }
+
+    fn ready_pod_status() -> Value {
+        json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
+               "containerStatuses": [container("app", true, 0, json!({"running": {}}), json!({}))]})
+    }
+
+    fn waiting_status(reason: &str, message: &str) -> Value {
+        json!({"phase": "Pending", "conditions": [{"type": "Ready", "status": "False"}],
+               "containerStatuses": [container("app", false, 0,
+                   json!({"waiting": {"reason": reason, "message": message}}), json!({}))]})
+    }
+
+    fn crash_status(restarts: i32, termination: &str) -> Value {
+        json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+               "containerStatuses": [container("app", false, restarts,
+                   json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}}),
+                   json!({"terminated": {"exitCode": 137, "reason": termination}}))]})
+    }
+
+    fn event(kind: &str, name: &str, reason: &str, message: &str, at: &str) -> Event {
+        typed(json!({
+            "metadata": {"name": format!("{name}.{reason}.{at}"), "namespace": "qa-x"},
+            "involvedObject": {"kind": kind, "name": name, "uid": format!("{kind}/{name}")},
+            "type": "Warning", "reason": reason, "message": message, "count": 2,
+            "lastTimestamp": format!("2025-01-01T00:00:{at}Z"),
+        }))
+    }
+
+    /// A Deployment `web` rolling out revision 2 (ReplicaSet `web-new`) over revision 1
+    /// (`web-old`), with these pods of the new revision.
+    fn rollout_with(new_pods: Vec<Pod>) -> Snapshot {
+        let mut pods = new_pods;
+        pods.push(pod(
+            "web-old-a",
+            "ReplicaSet",
+            "web-old",
+            crash_status(9, "Error"),
+        ));
+        Snapshot {
+            deployments: vec![deployment("web", 2, rolling(2, 3, 0))],
+            replica_sets: vec![
+                replica_set("web-old", "web", "1", 1, json!({"replicas": 1})),
+                replica_set("web-new", "web", "2", 2, json!({"replicas": 2})),
+            ],
+            pods,
+            ..Snapshot::default()
+        }
+    }
+
+    fn only(snapshot: &Snapshot) -> WorkloadHealth {
+        let mut all = assess(snapshot);
+        assert_eq!(all.len(), 1, "{all:#?}");
+        all.remove(0)
+    }
+
+    #[test]
+    fn deployment_readiness_follows_rollout_status() {
+        let cases = [
+            (
+                "complete",
+                2,
+                json!({"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "readyReplicas": 2, "availableReplicas": 2}),
+                true,
+            ),
+            (
+                "spec not observed",
+                2,
+                json!({"observedGeneration": 0, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2}),
+                false,
+            ),
+            ("new replicas not updated", 2, rolling(1, 2, 1), false),
+            (
+                "old replicas pending termination",
+                2,
+                json!({"observedGeneration": 1, "replicas": 3, "updatedReplicas": 2, "availableReplicas": 2}),
+                false,
+            ),
+            ("updated not available", 2, rolling(2, 2, 1), false),
+            ("scaled to zero", 0, json!({"observedGeneration": 1}), true),
+            ("no status yet", 1, json!(null), false),
+        ];
+        for (case, replicas, status, ready) in cases {
+            let snapshot = Snapshot {
+                deployments: vec![deployment("web", replicas, status)],
+                ..Snapshot::default()
+            };
+            let health = only(&snapshot);
+            assert_eq!(health.is_ready(), ready, "{case}: {health:#?}");
+            let expected = if ready {
+                State::Ready
+            } else {
+                State::Progressing
+            };
+            assert_eq!(health.state, expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn counts_images_and_restarts() {
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(3, "Error"),
+        )]);
+        snapshot.deployments[0] = typed(json!({
+            "metadata": meta("Deployment", "web", json!({"annotations": {REVISION: "2"}})),
+            "spec": {"selector": {}, "template": {"spec": {
+                "initContainers": [{"name": "init", "image": "busybox"}],
+                "containers": [{"name": "app", "image": "web:2"}, {"name": "side", "image": "busybox"}]}}},
+            "status": rolling(1, 2, 0),
+        }));
+        let health = only(&snapshot);
+        assert_eq!(health.desired, 1, "spec.replicas defaults to 1");
+        assert_eq!((health.ready, health.updated, health.available), (0, 1, 0));
+        assert_eq!(
+            health.images,
+            vec!["busybox".to_string(), "web:2".to_string()]
+        );
+        assert_eq!(health.restarts, 12, "old and new pods count");
+    }
+
+    #[test]
+    fn only_the_current_replica_sets_pods_give_reasons() {
+        let snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            waiting_status("ContainerCreating", ""),
+        )]);
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Progressing);
+        assert_eq!(
+            health.reasons,
+            vec![Reason::PodNotReady {
+                pods: vec!["web-new-a".into()],
+                phase: "Pending".into(),
+                detail: Some("ContainerCreating".into()),
+            }],
+            "the old ReplicaSet's crash loop is being replaced, not a reason"
+        );
+    }
+
+    #[test]
+    fn current_replica_set_falls_back_to_the_highest_revision() {
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(2, "Error"),
+        )]);
+        snapshot.deployments[0].metadata.annotations = None;
+        let health = only(&snapshot);
+        assert!(
+            matches!(&health.reasons[..], [Reason::CrashLoop { pods, .. }] if pods == &["web-new-a"]),
+            "{health:#?}"
+        );
+    }
+
+    #[test]
+    fn image_pull_failures_name_container_image_and_message_once_for_all_pods() {
+        let message = "Back-off pulling image \"web:2\": not found";
+        let snapshot = rollout_with(vec![
+            pod(
+                "web-new-b",
+                "ReplicaSet",
+                "web-new",
+                waiting_status("ImagePullBackOff", message),
+            ),
+            pod(
+                "web-new-a",
+                "ReplicaSet",
+                "web-new",
+                waiting_status("ErrImagePull", "rpc error"),
+            ),
+        ]);
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Failed);
+        assert_eq!(health.headline(), "ImagePullBackOff");
+        assert_eq!(
+            health.reasons,
+            vec![Reason::ImagePull {
+                pods: vec!["web-new-a".into(), "web-new-b".into()],
+                container: "app".into(),
+                image: "web:2".into(),
+                status: "ErrImagePull".into(),
+                message: "rpc error".into(),
+            }]
+        );
+        assert_eq!(
+            health.why().unwrap_or_default(),
+            "container app cannot pull image \"web:2\" (ErrImagePull) in pods web-new-a, web-new-b"
+        );
+    }
+
+    #[test]
+    fn invalid_image_names_of_init_containers_count_as_pull_failures() {
+        let mut status = waiting_status("PodInitializing", "");
+        status["initContainerStatuses"] = json!([container(
+            "init",
+            false,
+            0,
+            json!({"waiting": {"reason": "InvalidImageName", "message": "couldn't parse image name"}}),
+            json!({})
+        )]);
+        let snapshot = rollout_with(vec![pod("web-new-a", "ReplicaSet", "web-new", status)]);
+        let health = only(&snapshot);
+        assert!(
+            matches!(&health.reasons[..], [Reason::ImagePull { container, status, image, .. }]
+            if container == "init" && status == "InvalidImageName" && image == "docker.io/library/web:2"),
+            "no spec container named init: the status's image: {health:#?}"
+        );
+    }
+
+    #[test]
+    fn crash_loops_carry_restarts_and_the_last_termination() {
+        let snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(4, "OOMKilled"),
+        )]);
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Failed);
+        let reason = &health.reasons[0];
+        assert_eq!(
+            reason,
+            &Reason::CrashLoop {
+                pods: vec!["web-new-a".into()],
+                container: "app".into(),
+                restarts: 4,
+                exit_code: Some(137),
+                termination: Some("OOMKilled".into()),
+                message: None,
+                logs: Vec::new(),
+            }
+        );
+        assert_eq!(reason.summary(), "container app keeps crashing in pod web-new-a: 4 restarts, last exit code 137 (OOMKilled)");
+        assert!(reason
+            .hint("qa-x", &health.workload)
+            .contains("raise its memory limit"));
+    }
+
+    #[test]
+    fn a_restarted_container_running_again_after_a_failure_is_still_crash_looping() {
+        let status = json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+            "containerStatuses": [container("app", false, 1, json!({"running": {}}),
+                json!({"terminated": {"exitCode": 1, "reason": "Error", "message": "config missing\n"}}))]});
+        let snapshot = rollout_with(vec![pod("web-new-a", "ReplicaSet", "web-new", status)]);
+        let health = only(&snapshot);
+        assert!(
+            matches!(&health.reasons[..], [Reason::CrashLoop { restarts: 1, message: Some(m), .. }] if m == "config missing\n"),
+            "{health:#?}"
+        );
+        assert_eq!(
+            health.reasons[0].evidence(),
+            vec!["config missing".to_string()]
+        );
+        let hint = health.reasons[0].hint("qa-x", &health.workload);
+        assert_eq!(hint, "fix the crash the log shows; `kubectl logs -n qa-x web-new-a -c app --previous` shows the whole previous run");
+    }
+
+    #[test]
+    fn a_completed_init_container_that_once_failed_is_not_a_crash_loop() {
+        let mut status = ready_pod_status();
+        status["conditions"] = json!([{"type": "Ready", "status": "False"}]);
+        status["initContainerStatuses"] = json!([container(
+            "init",
+            false,
+            2,
+            json!({"terminated": {"exitCode": 0, "reason": "Completed"}}),
+            json!({"terminated": {"exitCode": 1, "reason": "Error"}})
+        )]);
+        let snapshot = rollout_with(vec![pod("web-new-a", "ReplicaSet", "web-new", status)]);
+        assert!(matches!(
+            &only(&snapshot).reasons[..],
+            [Reason::PodNotReady { .. }]
+        ));
+    }
+
+    fn unscheduled_pod(name: &str, condition: Option<&str>) -> Pod {
+        let mut status = json!({"phase": "Pending"});
+        if let Some(message) = condition {
+            status["conditions"] = json!([{"type": "PodScheduled", "status": "False", "reason": "Unschedulable", "message": message}]);
+        }
+        let mut pod = pod(name, "ReplicaSet", "web-new", status);
+        if let Some(spec) = pod.spec.as_mut() {
+            spec.node_name = None;
+        }
+        pod
+    }
+
+    #[test]
+    fn unschedulable_pods_carry_the_schedulers_message() {
+        let message = "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.";
+        let snapshot = rollout_with(vec![
+            unscheduled_pod("web-new-a", Some(message)),
+            unscheduled_pod("web-new-b", Some(message)),
+        ]);
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Waiting);
+        assert_eq!(
+            health.reasons,
+            vec![Reason::Unschedulable {
+                pods: vec!["web-new-a".into(), "web-new-b".into()],
+                message: message.into()
+            }]
+        );
+        assert!(health.reasons[0]
+            .hint("qa-x", &health.workload)
+            .contains("`kubectl qaenv doctor` shows free capacity"));
+    }
+
+    #[test]
+    fn failed_scheduling_events_explain_pods_without_a_condition() {
+        let mut snapshot = rollout_with(vec![unscheduled_pod("web-new-a", None)]);
+        snapshot.events = vec![
+            event(
+                "Pod",
+                "web-new-a",
+                "FailedScheduling",
+                "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.",
+                "05",
+            ),
+            event("Pod", "web-new-a", "FailedScheduling", "older", "01"),
+        ];
+        let health = only(&snapshot);
+        let [Reason::Unschedulable { message, .. }] = &health.reasons[..] else {
+            panic!("{health:#?}")
+        };
+        assert!(
+            message.contains("didn't match"),
+            "the latest event: {message}"
+        );
+        assert!(health.reasons[0]
+            .hint("qa-x", &health.workload)
+            .contains("nodeSelector"));
+    }
+
+    #[test]
+    fn a_failed_scheduling_event_of_a_scheduled_pod_is_history() {
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            waiting_status("ContainerCreating", ""),
+        )]);
+        snapshot.events = vec![event(
+            "Pod",
+            "web-new-a",
+            "FailedScheduling",
+            "0/3 nodes",
+            "05",
+        )];
+        assert!(matches!(
+            &only(&snapshot).reasons[..],
+            [Reason::PodNotReady { .. }]
+        ));
+    }
+
+    #[test]
+    fn quota_rejections_come_from_the_replica_failure_condition() {
+        let message = "pods \"web-new-x\" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1";
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            ready_pod_status(),
+        )]);
+        snapshot.replica_sets[1] = replica_set(
+            "web-new",
+            "web",
+            "2",
+            2,
+            json!({"replicas": 1,
+            "conditions": [{"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate", "message": message}]}),
+        );
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Waiting);
+        assert_eq!(
+            health.reasons,
+            vec![Reason::QuotaExceeded {
+                object: "replicaset/web-new".into(),
+                message: message.into()
+            }]
+        );
+        assert!(health.reasons[0]
+            .hint("qa-x", &health.workload)
+            .contains("kubectl describe resourcequota -n qa-x"));
+    }
+
+    #[test]
+    fn failed_create_events_count_only_while_pods_are_missing() {
+        let quota = "Error creating: pods \"web-new-x\" is forbidden: failed quota: compute: must specify requests.memory for: app";
+        let other = "Error creating: pods \"web-new-x\" is forbidden: maximum cpu usage per Container is 1, but limit is 2";
+        for (message, lacking, expected) in [
+            (quota, true, Some("QuotaExceeded")),
+            (other, true, Some("FailedCreate")),
+            (quota, false, None),
+        ] {
+            let mut snapshot = rollout_with(Vec::new());
+            let replicas = if lacking { 0 } else { 2 };
+            snapshot.replica_sets[1] =
+                replica_set("web-new", "web", "2", 2, json!({"replicas": replicas}));
+            snapshot.events = vec![event(
+                "ReplicaSet",
+                "web-new",
+                "FailedCreate",
+                message,
+                "03",
+            )];
+            let health = only(&snapshot);
+            assert_eq!(
+                health.reasons.first().map(Reason::label),
+                expected,
+                "{message}: {health:#?}"
+            );
+            if let Some(
+                Reason::QuotaExceeded { message, .. } | Reason::FailedCreate { message, .. },
+            ) = health.reasons.first()
+            {
+                assert!(
+                    message.starts_with("pods \"web-new-x\" is forbidden"),
+                    "prefix stripped: {message}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_exceeded_progress_deadline_fails_the_workload_for_good() {
+        let mut status = rolling(2, 2, 0);
+        status["conditions"] = json!([{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+            "message": "ReplicaSet \"web-new\" has timed out progressing."}]);
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(5, "Error"),
+        )]);
+        snapshot.deployments[0] = deployment("web", 2, status);
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Failed);
+        assert!(health.is_terminal());
+        let labels: Vec<&str> = health.reasons.iter().map(Reason::label).collect();
+        assert_eq!(
+            labels,
+            ["CrashLoopBackOff", "ProgressDeadlineExceeded"],
+            "root cause first"
+        );
+    }
+
+    #[test]
+    fn a_complete_rollout_with_an_old_deadline_condition_is_not_ready() {
+        // kubectl rollout status fails on the condition whatever the counts say.
+        let mut status = json!({"observedGeneration": 1, "replicas": 2, "updatedReplicas": 2, "availableReplicas": 2});
+        status["conditions"] = json!([{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]);
+        let snapshot = Snapshot {
+            deployments: vec![deployment("web", 2, status)],
+            ..Snapshot::default()
+        };
+        assert_eq!(only(&snapshot).state, State::Failed);
+    }
+
+    #[test]
+    fn a_deadline_of_the_previous_spec_does_not_fail_a_new_rollout() {
+        let mut status = rolling(2, 2, 0);
+        status["observedGeneration"] = json!(0);
+        status["conditions"] = json!([{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded"}]);
+        let snapshot = Snapshot {
+            deployments: vec![deployment("web", 2, status)],
+            ..Snapshot::default()
+        };
+        let health = only(&snapshot);
+        assert_eq!(
+            (health.state, health.is_terminal()),
+            (State::Progressing, false)
+        );
+    }
+
+    #[test]
+    fn not_ready_pods_say_what_they_wait_for() {
+        let config = waiting_status("CreateContainerConfigError", "secret \"db\" not found");
+        let mut probing = ready_pod_status();
+        probing["conditions"] = json!([{"type": "Ready", "status": "False"}]);
+        probing["containerStatuses"][0]["ready"] = json!(false);
+        let mut snapshot = rollout_with(vec![
+            pod("web-new-a", "ReplicaSet", "web-new", config),
+            pod("web-new-b", "ReplicaSet", "web-new", probing),
+        ]);
+        snapshot.events = vec![event(
+            "Pod",
+            "web-new-b",
+            "Unhealthy",
+            "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            "09",
+        )];
+        let health = only(&snapshot);
+        assert_eq!(health.state, State::Progressing);
+        let details: Vec<Option<String>> = health
+            .reasons
+            .iter()
+            .map(|r| match r {
+                Reason::PodNotReady { detail, .. } => detail.clone(),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            details,
+            vec![
+                Some("CreateContainerConfigError: secret \"db\" not found".to_string()),
+                Some("Readiness probe failed: HTTP probe failed with statuscode: 503".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn events_about_a_recreated_object_of_the_same_name_are_ignored() {
+        let mut snapshot = rollout_with(vec![unscheduled_pod("web-new-a", None)]);
+        let mut stale = event(
+            "Pod",
+            "web-new-a",
+            "FailedScheduling",
+            "old pod's problem",
+            "05",
+        );
+        stale.involved_object.uid = Some("another-uid".into());
+        snapshot.events = vec![stale];
+        assert!(matches!(
+            &only(&snapshot).reasons[..],
+            [Reason::PodNotReady { detail: None, .. }]
+        ));
+    }
+
+    #[test]
+    fn paused_deployments_wait() {
+        let mut snapshot = rollout_with(Vec::new());
+        if let Some(spec) = snapshot.deployments[0].spec.as_mut() {
+            spec.paused = Some(true);
+        }
+        let health = only(&snapshot);
+        assert_eq!(
+            (health.state, health.reasons.clone()),
+            (State::Waiting, vec![Reason::Paused])
+        );
+        assert_eq!(
+            health.reasons[0].hint("qa-x", &health.workload),
+            "resume it with `kubectl rollout resume deployment/web -n qa-x`"
+        );
+    }
+
+    fn stateful_set(strategy: Value, status: Value) -> StatefulSet {
+        typed(json!({
+            "metadata": meta("StatefulSet", "db", json!({"generation": 2})),
+            "spec": {"replicas": 3, "selector": {}, "serviceName": "db", "template": template(&["postgres:17"]),
+                     "updateStrategy": strategy},
+            "status": status,
+        }))
+    }
+
+    #[test]
+    fn stateful_set_readiness_follows_rollout_status() {
+        let rolling = json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}});
+        let partitioned = json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 2}});
+        let plain = json!({"type": "RollingUpdate"});
+        let status = |observed: i64, ready: i32, updated: i32, current: &str| {
+            json!({"observedGeneration": observed, "replicas": 3,
+            "readyReplicas": ready, "updatedReplicas": updated, "currentRevision": current, "updateRevision": "db-2"})
+        };
+        let cases = [
+            ("complete", rolling.clone(), status(2, 3, 3, "db-2"), true),
+            (
+                "not observed",
+                rolling.clone(),
+                status(1, 3, 3, "db-2"),
+                false,
+            ),
+            (
+                "never observed",
+                rolling.clone(),
+                json!({"replicas": 0}),
+                false,
+            ),
+            (
+                "pods not ready",
+                rolling.clone(),
+                status(2, 2, 3, "db-2"),
+                false,
+            ),
+            (
+                "partition not rolled",
+                rolling,
+                status(2, 3, 2, "db-1"),
+                false,
+            ),
+            (
+                "partition rolled",
+                partitioned,
+                status(2, 3, 1, "db-1"),
+                true,
+            ),
+            (
+                "revision pending",
+                plain.clone(),
+                status(2, 3, 3, "db-1"),
+                false,
+            ),
+            ("revision done", plain, status(2, 3, 3, "db-2"), true),
+            (
+                "on delete",
+                json!({"type": "OnDelete"}),
+                status(2, 3, 0, "db-1"),
+                true,
+            ),
+        ];
+        for (case, strategy, status, ready) in cases {
+            let snapshot = Snapshot {
+                stateful_sets: vec![stateful_set(strategy, status)],
+                ..Snapshot::default()
+            };
+            assert_eq!(only(&snapshot).is_ready(), ready, "{case}");
+        }
+    }
+
+    #[test]
+    fn stateful_set_reasons_come_from_pods_of_the_update_revision() {
+        let status = json!({"observedGeneration": 2, "replicas": 3, "readyReplicas": 1, "updatedReplicas": 1,
+            "currentRevision": "db-1", "updateRevision": "db-2"});
+        let mut old = pod("db-2", "StatefulSet", "db", crash_status(7, "Error"));
+        old.metadata.labels = Some([(REVISION_HASH.to_string(), "db-1".to_string())].into());
+        let mut new = pod(
+            "db-1",
+            "StatefulSet",
+            "db",
+            waiting_status("ImagePullBackOff", "not found"),
+        );
+        new.metadata.labels = Some([(REVISION_HASH.to_string(), "db-2".to_string())].into());
+        let snapshot = Snapshot {
+            stateful_sets: vec![stateful_set(json!({"type": "RollingUpdate"}), status)],
+            pods: vec![old, new],
+            ..Snapshot::default()
+        };
+        let health = only(&snapshot);
+        assert_eq!(health.workload.to_string(), "statefulset/db");
+        assert!(
+            matches!(&health.reasons[..], [Reason::ImagePull { pods, .. }] if pods == &["db-1"]),
+            "{health:#?}"
+        );
+        assert_eq!(health.restarts, 7);
+    }
+
+    #[test]
+    fn stateful_set_creation_failures_come_from_its_events() {
+        let status = json!({"observedGeneration": 2, "replicas": 1, "updateRevision": "db-2"});
+        let mut snapshot = Snapshot {
+            stateful_sets: vec![stateful_set(json!({"type": "RollingUpdate"}), status)],
+            ..Snapshot::default()
+        };
+        snapshot.events = vec![event("StatefulSet", "db", "FailedCreate",
+            "create Pod db-1 in StatefulSet db failed error: pods \"db-1\" is forbidden: exceeded quota: q", "02")];
+        let health = only(&snapshot);
+        assert!(
+            matches!(&health.reasons[..], [Reason::QuotaExceeded { object, .. }] if object == "statefulset/db"),
+            "{health:#?}"
+        );
+    }
+
+    fn daemon_set(status: Value) -> DaemonSet {
+        typed(json!({
+            "metadata": meta("DaemonSet", "agent", json!({})),
+            "spec": {"selector": {}, "template": template(&["fluent-bit"])},
+            "status": status,
+        }))
+    }
+
+    #[test]
+    fn daemon_set_readiness_follows_rollout_status() {
+        let status = |observed: i64, scheduled: i32, updated: i32, available: i32| {
+            json!({"observedGeneration": observed,
+            "currentNumberScheduled": scheduled, "desiredNumberScheduled": 3, "numberMisscheduled": 0, "numberReady": available,
+            "updatedNumberScheduled": updated, "numberAvailable": available})
+        };
+        for (case, status, ready) in [
+            ("complete", status(1, 3, 3, 3), true),
+            ("not observed", status(0, 3, 3, 3), false),
+            ("not updated", status(1, 3, 2, 3), false),
+            ("not available", status(1, 3, 3, 2), false),
+        ] {
+            let snapshot = Snapshot {
+                daemon_sets: vec![daemon_set(status)],
+                ..Snapshot::default()
+            };
+            let health = only(&snapshot);
+            assert_eq!(health.is_ready(), ready, "{case}");
+            assert_eq!(health.desired, 3);
+        }
+        let mut snapshot = Snapshot {
+            daemon_sets: vec![daemon_set(status(1, 2, 2, 2))],
+            ..Snapshot::default()
+        };
+        snapshot.events = vec![event(
+            "DaemonSet",
+            "agent",
+            "FailedCreate",
+            "Error creating: admission webhook denied",
+            "01",
+        )];
+        assert!(
+            matches!(&only(&snapshot).reasons[..], [Reason::FailedCreate { object, .. }] if object == "daemonset/agent")
+        );
+    }
+
+    fn job(spec: Value, status: Value) -> Job {
+        let mut full = json!({"template": template(&["migrate:1"])});
+        if let (Some(f), Some(s)) = (full.as_object_mut(), spec.as_object()) {
+            f.extend(s.clone());
+        }
+        typed(
+            json!({"metadata": meta("Job", "migrate", json!({})), "spec": full, "status": status}),
+        )
+    }
+
+    #[test]
+    fn jobs_are_ready_when_complete_and_fail_for_good() {
+        let complete = job(
+            json!({"completions": 2}),
+            json!({"succeeded": 2, "conditions": [{"type": "Complete", "status": "True"}]}),
+        );
+        let health = only(&Snapshot {
+            jobs: vec![complete],
+            ..Snapshot::default()
+        });
+        assert_eq!(
+            (health.state, health.ready_text()),
+            (State::Ready, "2/2".to_string())
+        );
+
+        let failed = job(
+            json!({}),
+            json!({"failed": 1, "conditions": [{"type": "Failed", "status": "True",
+            "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit"}]}),
+        );
+        let health = only(&Snapshot {
+            jobs: vec![failed],
+            ..Snapshot::default()
+        });
+        assert_eq!(health.state, State::Failed);
+        assert!(health.is_terminal());
+        assert_eq!(
+            health.reasons,
+            vec![Reason::JobFailed {
+                cause: "BackoffLimitExceeded".into(),
+                message: "Job has reached the specified backoff limit".into()
+            }]
+        );
+
+        let suspended = job(json!({"suspend": true}), json!({}));
+        let health = only(&Snapshot {
+            jobs: vec![suspended],
+            ..Snapshot::default()
+        });
+        assert_eq!(
+            (health.state, health.reasons.clone()),
+            (State::Waiting, vec![Reason::Suspended])
+        );
+        assert!(!health.is_terminal());
+    }
+
+    #[test]
+    fn running_jobs_show_their_pods_problems() {
+        let running = job(json!({}), json!({"active": 1}));
+        let mut crashing = pod("migrate-x", "Job", "migrate", crash_status(2, "Error"));
+        crashing.metadata.owner_references = Some(typed(
+            json!([{"apiVersion": "batch/v1", "kind": "Job", "name": "migrate",
+            "uid": "Job/migrate", "controller": true}]),
+        ));
+        let done = pod("migrate-old", "Job", "migrate", json!({"phase": "Failed"}));
+        let snapshot = Snapshot {
+            jobs: vec![running],
+            pods: vec![crashing, done],
+            ..Snapshot::default()
+        };
+        let health = only(&snapshot);
+        assert!(
+            matches!(&health.reasons[..], [Reason::CrashLoop { pods, .. }] if pods == &["migrate-x"]),
+            "{health:#?}"
+        );
+    }
+
+    #[test]
+    fn targets_keep_their_order_and_missing_ones_are_not_found() {
+        let snapshot = Snapshot {
+            deployments: vec![
+                deployment("web", 0, json!({})),
+                deployment("api", 0, json!({})),
+            ],
+            jobs: vec![job(json!({}), json!({}))],
+            ..Snapshot::default()
+        };
+        let names = |all: Vec<WorkloadHealth>| {
+            all.iter()
+                .map(|h| h.workload.to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(assess(&snapshot)),
+            ["deployment/api", "deployment/web", "job/migrate"]
+        );
+        assert_eq!(
+            names(assess_targets(&snapshot, &[])),
+            ["deployment/api", "deployment/web", "job/migrate"]
+        );
+        let targets = [
+            WorkloadRef::new(WorkloadKind::Job, "migrate"),
+            WorkloadRef::new(WorkloadKind::StatefulSet, "web"),
+            WorkloadRef::new(WorkloadKind::Deployment, "web"),
+        ];
+        let health = assess_targets(&snapshot, &targets);
+        assert_eq!(
+            names(health.clone()),
+            ["job/migrate", "statefulset/web", "deployment/web"]
+        );
+        assert_eq!(
+            (health[1].state, health[1].reasons.clone()),
+            (State::Waiting, vec![Reason::NotFound])
+        );
+    }
+
+    #[test]
+    fn kinds_parse_and_display_like_kubectl() {
+        assert_eq!(
+            WorkloadKind::from_kind("StatefulSet"),
+            Some(WorkloadKind::StatefulSet)
+        );
+        assert_eq!(WorkloadKind::from_kind("ReplicaSet"), None);
+        assert_eq!(
+            WorkloadKind::from_kind("deployment"),
+            None,
+            "kind fields are case-sensitive"
+        );
+        assert_eq!(
+            WorkloadRef::new(WorkloadKind::DaemonSet, "agent").to_string(),
+            "daemonset/agent"
+        );
+    }
+
+    #[test]
+    fn empty_objects_do_not_panic() {
+        let snapshot = Snapshot {
+            deployments: vec![Deployment::default()],
+            stateful_sets: vec![StatefulSet::default()],
+            daemon_sets: vec![DaemonSet::default()],
+            jobs: vec![Job::default()],
+            replica_sets: vec![ReplicaSet::default()],
+            pods: vec![Pod::default()],
+            events: vec![Event::default()],
+        };
+        let all = assess(&snapshot);
+        assert_eq!(all.len(), 4);
+        assert!(all
+            .iter()
+            .all(|h| !h.is_ready() || h.workload.kind == WorkloadKind::Deployment));
+        let mut out = Vec::new();
+        render_diagnosis(&mut out, "", &all).unwrap();
+        assert_eq!(
+            last_warnings(&snapshot, 3),
+            Vec::new(),
+            "an event without a type is no warning"
+        );
+    }
+
+    #[test]
+    fn last_warnings_are_the_latest_oldest_first() {
+        let mut normal = event("Pod", "a", "Pulled", "pulled", "08");
+        normal.type_ = Some("Normal".into());
+        let mut series = event(
+            "Pod",
+            "b",
+            "BackOff",
+            "Back-off restarting failed container",
+            "02",
+        );
+        series.series = Some(typed(
+            json!({"count": 12, "lastObservedTime": "2025-01-01T00:00:09.500000Z"}),
+        ));
+        let snapshot = Snapshot {
+            events: vec![
+                event("Pod", "a", "FailedScheduling", "no", "01"),
+                series,
+                normal,
+                event("ReplicaSet", "web-new", "FailedCreate", "quota", "05"),
+            ],
+            ..Snapshot::default()
+        };
+        let warnings = last_warnings(&snapshot, 2);
+        let summary: Vec<(String, String, i32)> = warnings
+            .iter()
+            .map(|w| (w.object.clone(), w.reason.clone(), w.count))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                (
+                    "replicaset/web-new".to_string(),
+                    "FailedCreate".to_string(),
+                    2
+                ),
+                ("pod/b".to_string(), "BackOff".to_string(), 12),
+            ]
+        );
+        assert_eq!(last_warnings(&snapshot, 10).len(), 3);
+    }
+
+    fn render(workloads: &[WorkloadHealth]) -> String {
+        let mut out = Vec::new();
+        render_diagnosis(&mut out, "qa-x", workloads).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn diagnosis_reads_as_blocks_with_evidence_and_hints() {
+        let mut crashing = rollout_with(vec![
+            pod(
+                "web-new-a",
+                "ReplicaSet",
+                "web-new",
+                crash_status(4, "Error"),
+            ),
+            pod(
+                "web-new-b",
+                "ReplicaSet",
+                "web-new",
+                crash_status(2, "Error"),
+            ),
+        ]);
+        crashing
+            .deployments
+            .push(deployment("ok", 0, json!({"observedGeneration": 1})));
+        let mut health = assess(&crashing);
+        if let Some(Reason::CrashLoop { logs, .. }) =
+            health.get_mut(1).and_then(|h| h.reasons.get_mut(0))
+        {
+            *logs = vec!["loading config".into(), "panic: \x1b[31mboom".into()];
+        }
+        let unschedulable = rollout_with(vec![unscheduled_pod(
+            "web-new-a",
+            Some("0/3 nodes are available: 3 Insufficient cpu."),
+        )]);
+        health.extend(assess(&unschedulable));
+        insta::assert_snapshot!(render(&health), @r"
+        deployment/web is not ready (0/2 ready, Failed):
+          CrashLoopBackOff: container app keeps crashing in pods web-new-a, web-new-b: 4 restarts, last exit code 137 (Error)
+            last log lines of the previous run:
+            | loading config
+            | panic: ^[[31mboom
+          hint: fix the crash the log shows; `kubectl logs -n qa-x web-new-a -c app --previous` shows the whole previous run
+        deployment/web is not ready (0/2 ready, Waiting):
+          Unschedulable: pod web-new-a cannot be scheduled
+            0/3 nodes are available: 3 Insufficient cpu.
+          hint: lower the requests or add nodes (`kubectl qaenv doctor` shows free capacity)
+        ");
+    }
+
+    #[test]
+    fn diagnosis_of_a_rollout_without_problems_says_so() {
+        let snapshot = Snapshot {
+            deployments: vec![deployment("web", 2, json!({"observedGeneration": 0}))],
+            ..Snapshot::default()
+        };
+        insta::assert_snapshot!(render(&assess(&snapshot)), @r"
+        deployment/web is not ready (0/2 ready, Progressing):
+          no problem found: the rollout is still in progress
+        ");
+    }
+
+    #[test]
+    fn every_reason_has_a_summary_and_a_hint() {
+        let workload = WorkloadRef::new(WorkloadKind::Job, "migrate");
+        let pods = vec![
+            "p1".to_string(),
+            "p2".into(),
+            "p3".into(),
+            "p4".into(),
+            "p5".into(),
+        ];
+        let reasons = [
+            Reason::ImagePull {
+                pods: pods.clone(),
+                container: "c".into(),
+                image: "i".into(),
+                status: "ErrImagePull".into(),
+                message: "m".into(),
+            },
+            Reason::CrashLoop {
+                pods: pods.clone(),
+                container: "c".into(),
+                restarts: 1,
+                exit_code: None,
+                termination: None,
+                message: None,
+                logs: Vec::new(),
+            },
+            Reason::Unschedulable {
+                pods: pods.clone(),
+                message: "m".into(),
+            },
+            Reason::QuotaExceeded {
+                object: "job/migrate".into(),
+                message: "m".into(),
+            },
+            Reason::FailedCreate {
+                object: "job/migrate".into(),
+                message: "m".into(),
+            },
+            Reason::ProgressDeadlineExceeded {
+                message: "m".into(),
+            },
+            Reason::JobFailed {
+                cause: "DeadlineExceeded".into(),
+                message: String::new(),
+            },
+            Reason::PodNotReady {
+                pods: pods.clone(),
+                phase: "Running".into(),
+                detail: None,
+            },
+            Reason::Paused,
+            Reason::Suspended,
+            Reason::NotFound,
+        ];
+        let lines: Vec<String> = reasons
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}: {} | {}",
+                    r.label(),
+                    r.summary(),
+                    r.hint("ns", &workload)
+                )
+            })
+            .collect();
+        insta::assert_snapshot!(lines.join("\n"), @r#"
+        ImagePullBackOff: container c cannot pull image "i" (ErrImagePull) in pods p1, p2, p3 and 2 more | check the image name and tag, and that the namespace has the registry's pull secret (imagePullSecrets)
+        CrashLoopBackOff: container c keeps crashing in pods p1, p2, p3 and 2 more: 1 restart | fix the crash the log shows; `kubectl logs -n ns p1 -c c --previous` shows the whole previous run
+        Unschedulable: pods p1, p2, p3 and 2 more cannot be scheduled | lower the requests or add nodes (`kubectl qaenv doctor` shows free capacity)
+        QuotaExceeded: a ResourceQuota keeps job/migrate from creating pods | raise the quota or lower the requests; `kubectl describe resourcequota -n ns` shows use and limits
+        FailedCreate: job/migrate cannot create pods | `kubectl describe job/migrate -n ns` shows why the API server rejects the pods
+        ProgressDeadlineExceeded: the rollout exceeded its progress deadline | `kubectl describe job/migrate -n ns` shows the rollout's events
+        JobFailed: the job failed (DeadlineExceeded) | `kubectl logs -n ns job/migrate` shows the output of one of its pods
+        PodNotReady: pods p1, p2, p3 and 2 more are not ready (Running) | `kubectl describe pod p1 -n ns` shows its conditions and events
+        Paused: the rollout is paused | resume it with `kubectl rollout resume job/migrate -n ns`
+        Suspended: the job is suspended | resume it with `kubectl patch job/migrate -n ns -p '{"spec":{"suspend":false}}'`
+        NotFound: it does not exist | it was deleted, or never created; apply the environment again
+        "#);
+        assert!(reasons.iter().all(|r| r.evidence().len() <= 1));
+    }
+
+    #[test]
+    fn json_is_camel_case_with_a_reason_tag() {
+        let snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(4, "Error"),
+        )]);
+        let value = serde_json::to_value(assess(&snapshot)).unwrap();
+        assert_eq!(value[0]["kind"], "Deployment");
+        assert_eq!(value[0]["name"], "web");
+        assert_eq!(value[0]["state"], "Failed");
+        assert_eq!(value[0]["desired"], 2);
+        let reason = &value[0]["reasons"][0];
+        assert_eq!(reason["reason"], "CrashLoop");
+        assert_eq!(reason["exitCode"], 137);
+        assert_eq!(reason["pods"], json!(["web-new-a"]));
+    }
+
+    #[test]
+    fn tables_for_status() {
+        let mut snapshot = rollout_with(vec![pod(
+            "web-new-a",
+            "ReplicaSet",
+            "web-new",
+            crash_status(4, "Error"),
+        )]);
+        snapshot
+            .deployments
+            .push(deployment("ok", 0, json!({"observedGeneration": 1})));
+        snapshot.events = vec![event(
+            "Pod",
+            "web-new-a",
+            "BackOff",
+            "Back-off restarting failed container",
+            "30",
+        )];
+        let mut out = Vec::new();
+        workloads_table(&assess(&snapshot))
+            .render(&mut out, output::TableOptions::default())
+            .unwrap();
+        let now = jiff::Timestamp::from_second(1_735_689_690).unwrap();
+        warnings_table(&last_warnings(&snapshot, 5), now)
+            .render(&mut out, output::TableOptions::default())
+            .unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap(), @r"
+        NAME             READY   STATUS             RESTARTS   IMAGES   REASON
+        deployment/ok    0/0     Ready              0          web:2
+        deployment/web   0/2     CrashLoopBackOff   13         web:2    container app keeps crashing in pod web-new-a: 4 restarts, last exit code 137 (Error)
+        LAST SEEN   REASON    OBJECT          MESSAGE
+        60s         BackOff   pod/web-new-a   Back-off restarting failed container
+        ");
+    }
 }

@@ -542,6 +542,23 @@ pub fn progress_line(workload: &WorkloadHealth) -> String {
     )
 }
 
+/// The progress lines of the workloads whose state or headline changed since `shown`, which
+/// is updated: CI logs get a line per change, not per watch event.
+fn changed_lines(
+    shown: &mut HashMap<WorkloadRef, (State, String)>,
+    workloads: &[WorkloadHealth],
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    for workload in workloads {
+        let key = (workload.state, workload.headline());
+        if shown.get(&workload.workload) != Some(&key) {
+            lines.push(progress_line(workload));
+            shown.insert(workload.workload.clone(), key);
+        }
+    }
+    lines
+}
+
 /// Draws progress on stderr as [`Progress`] asks.
 enum Reporter {
     Silent,
@@ -582,13 +599,9 @@ impl Reporter {
             Reporter::Silent => {}
             Reporter::Lines(shown) => {
                 let mut stderr = io::stderr().lock();
-                for workload in workloads {
-                    let key = (workload.state, workload.headline());
-                    if shown.get(&workload.workload) != Some(&key) {
-                        // Progress is best effort: a closed stderr must not end the wait.
-                        let _ = writeln!(stderr, "{}", progress_line(workload));
-                        shown.insert(workload.workload.clone(), key);
-                    }
+                for line in changed_lines(shown, workloads) {
+                    // Progress is best effort: a closed stderr must not end the wait.
+                    let _ = writeln!(stderr, "{line}");
                 }
             }
             Reporter::Bars { multi, bars, style } => {
@@ -616,5 +629,132 @@ impl Reporter {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn health(name: &str, state: State, reasons: Vec<Reason>) -> WorkloadHealth {
+        WorkloadHealth {
+            workload: WorkloadRef::new(WorkloadKind::Deployment, name),
+            state,
+            desired: 2,
+            ready: if state == State::Ready { 2 } else { 1 },
+            updated: 2,
+            available: 1,
+            images: vec!["web:1".into()],
+            restarts: 0,
+            reasons,
+        }
+    }
+
+    fn outcome(end: WaitEnd) -> WaitOutcome {
+        let stuck = Reason::Unschedulable {
+            pods: vec!["api-1".into()],
+            message: "0/3 nodes are available: 3 Insufficient cpu.".into(),
+        };
+        WaitOutcome {
+            namespace: "qa-x".into(),
+            end,
+            workloads: vec![
+                health("web", State::Ready, Vec::new()),
+                health("api", State::Waiting, vec![stuck]),
+            ],
+            elapsed: Duration::from_secs(600),
+            timeout: Duration::from_secs(600),
+        }
+    }
+
+    #[test]
+    fn a_timeout_is_exit_code_3_after_the_diagnosis() {
+        let mut stderr = Vec::new();
+        let error = outcome(WaitEnd::TimedOut)
+            .finish("wait for environment feature-x", &mut stderr)
+            .unwrap_err();
+        assert_eq!(error.exit_code(), ExitCode::TimedOut);
+        insta::assert_snapshot!(String::from_utf8_lossy(&stderr).to_string() + &error.report(), @r"
+        deployment/api is not ready (1/2 ready, Waiting):
+          Unschedulable: pod api-1 cannot be scheduled
+            0/3 nodes are available: 3 Insufficient cpu.
+          hint: lower the requests or add nodes (`kubectl qaenv doctor` shows free capacity)
+        error: wait for environment feature-x timed out after 10m: 1 of 2 workloads not ready
+        hint: the diagnosis above says why; fix it and run the command again, or allow longer with --timeout
+        ");
+    }
+
+    #[test]
+    fn a_terminal_failure_is_an_error_and_ready_is_silent() {
+        let error = outcome(WaitEnd::Failed).error("wait").unwrap();
+        assert_eq!(error.exit_code(), ExitCode::Error);
+        assert_eq!(
+            error.to_string(),
+            "wait failed: 1 of 2 workloads failed and cannot become ready"
+        );
+        let mut ready = outcome(WaitEnd::Ready);
+        ready.workloads.truncate(1);
+        let mut stderr = Vec::new();
+        assert!(ready.finish("wait", &mut stderr).is_ok());
+        assert!(stderr.is_empty());
+        assert!(ready.is_ready());
+        assert_eq!(ready.unready().count(), 0);
+    }
+
+    #[test]
+    fn progress_lines_name_the_workload_its_headline_and_counts() {
+        let [web, api] = outcome(WaitEnd::TimedOut).workloads.try_into().unwrap();
+        assert_eq!(progress_line(&web), "deployment/web: Ready (2/2 ready)");
+        assert_eq!(
+            progress_line(&api),
+            "deployment/api: Unschedulable (1/2 ready)"
+        );
+    }
+
+    #[test]
+    fn waits_watch_only_the_kinds_they_need() {
+        assert_eq!(watched_kinds(&[]), WorkloadKind::ALL.to_vec());
+        let targets = [
+            WorkloadRef::new(WorkloadKind::Job, "b"),
+            WorkloadRef::new(WorkloadKind::Deployment, "a"),
+            WorkloadRef::new(WorkloadKind::Job, "c"),
+        ];
+        assert_eq!(
+            watched_kinds(&targets),
+            vec![WorkloadKind::Deployment, WorkloadKind::Job]
+        );
+    }
+
+    #[test]
+    fn logs_keep_their_last_non_empty_lines() {
+        let text: String = (1..=15).map(|i| format!("line {i}  \n\n")).collect();
+        let lines = last_lines(&text);
+        assert_eq!(lines.len(), 10);
+        assert_eq!(lines.first().map(String::as_str), Some("line 6"));
+        assert_eq!(lines.last().map(String::as_str), Some("line 15"));
+        assert!(last_lines("").is_empty());
+    }
+
+    #[test]
+    fn plain_progress_prints_a_line_only_when_a_state_changes() {
+        let mut shown = HashMap::new();
+        let [web, api] = outcome(WaitEnd::TimedOut).workloads.try_into().unwrap();
+        let mut starting = api.clone();
+        starting.state = State::Progressing;
+        starting.reasons.clear();
+        assert_eq!(
+            changed_lines(&mut shown, &[starting.clone(), web.clone()]),
+            [
+                "deployment/api: Progressing (1/2 ready)",
+                "deployment/web: Ready (2/2 ready)"
+            ]
+        );
+        let mut more_ready = starting.clone();
+        more_ready.ready = 2;
+        assert!(changed_lines(&mut shown, &[more_ready, web.clone()]).is_empty());
+        assert_eq!(
+            changed_lines(&mut shown, &[api, web]),
+            ["deployment/api: Unschedulable (1/2 ready)"]
+        );
     }
 }

@@ -3,9 +3,11 @@
 //! - `cli`: no cluster needed: help, version, usage errors, kubeconfig problems, unreachable
 //!   and silent servers, colours, broken pipes, completion, kubectl's plugin discovery;
 //! - `krew`: the krew manifest against krew-index's validation rules;
+//! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token.
 
 mod cli;
 mod common;
+mod health;
 mod krew;
 mod sim;
