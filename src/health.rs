@@ -479,11 +479,12 @@ impl WorkloadHealth {
         format!("{}/{}", self.ready, self.desired)
     }
 
-    /// The state in one word, or the main reason's label when there is one
-    /// (`CrashLoopBackOff`), for tables and progress lines.
+    /// For tables and progress lines: the main reason's label (`CrashLoopBackOff`) when
+    /// something is wrong (Waiting, Failed), else the state (`Ready`, `Progressing`: pods that
+    /// are merely starting are not news).
     pub fn headline(&self) -> String {
         match self.reasons.first() {
-            Some(reason) if !self.is_ready() => reason.label().to_string(),
+            Some(reason) if self.state > State::Progressing => reason.label().to_string(),
             _ => self.state.to_string(),
         }
     }
@@ -1513,6 +1514,11 @@ mod tests {
         )]);
         let health = only(&snapshot);
         assert_eq!(health.state, State::Progressing);
+        assert_eq!(
+            health.headline(),
+            "Progressing",
+            "starting pods are not news"
+        );
         assert_eq!(
             health.reasons,
             vec![Reason::PodNotReady {

@@ -559,6 +559,11 @@ fn changed_lines(
     lines
 }
 
+/// A spinner whose last frame, shown once finished, is a check mark.
+const TICKS_READY: &str = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓";
+/// The same, ending in a cross: for workloads the wait ended without.
+const TICKS_UNREADY: &str = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✗";
+
 /// Draws progress on stderr as [`Progress`] asks.
 enum Reporter {
     Silent,
@@ -567,6 +572,7 @@ enum Reporter {
     Bars {
         multi: MultiProgress,
         bars: HashMap<WorkloadRef, ProgressBar>,
+        /// The template; the ticks are [`TICKS_READY`] or, at the end, [`TICKS_UNREADY`].
         style: ProgressStyle,
     },
 }
@@ -582,13 +588,11 @@ impl Reporter {
                 } else {
                     "{spinner} {msg}"
                 };
-                let style = ProgressStyle::with_template(template)
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner())
-                    .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏✓");
                 Reporter::Bars {
                     multi: MultiProgress::new(),
                     bars: HashMap::new(),
-                    style,
+                    style: ProgressStyle::with_template(template)
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                 }
             }
         }
@@ -607,7 +611,10 @@ impl Reporter {
             Reporter::Bars { multi, bars, style } => {
                 for workload in workloads {
                     let bar = bars.entry(workload.workload.clone()).or_insert_with(|| {
-                        let bar = multi.add(ProgressBar::new_spinner().with_style(style.clone()));
+                        let bar = multi.add(
+                            ProgressBar::new_spinner()
+                                .with_style(style.clone().tick_chars(TICKS_READY)),
+                        );
                         bar.enable_steady_tick(Duration::from_millis(120));
                         bar
                     });
@@ -622,9 +629,12 @@ impl Reporter {
 
     /// Leaves every line showing its final state.
     fn finish(&mut self, workloads: &[WorkloadHealth]) {
-        if let Reporter::Bars { bars, .. } = self {
+        if let Reporter::Bars { bars, style, .. } = self {
             for workload in workloads {
                 if let Some(bar) = bars.get(&workload.workload) {
+                    if !workload.is_ready() {
+                        bar.set_style(style.clone().tick_chars(TICKS_UNREADY));
+                    }
                     bar.abandon_with_message(progress_line(workload));
                 }
             }
