@@ -10,6 +10,7 @@
 //! - [`labels`]: every label, annotation and fixed name qaenv writes;
 //! - [`env`]: environment names (branch name -> label -> namespace);
 //! - [`quantity`]: resource quantities;
+//! - [`limits`]: resource suggestions from metrics samples (`suggest-limits`);
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
 //! - [`commands`]: one module per subcommand.
@@ -21,6 +22,7 @@ pub mod complete;
 pub mod env;
 pub mod error;
 pub mod labels;
+pub mod limits;
 pub mod output;
 pub mod prompt;
 pub mod quantity;
