@@ -39,8 +39,17 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
     match cli.command {
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
+        Command::SuggestLimits(args) => {
+            commands::suggest_limits::run(&args, &options, out, terminal).await
+        }
         Command::Complete { words } => run_completion(&words, out),
     }
+}
+
+/// Whether the command handles Ctrl-C itself (`suggest-limits` ends its sampling and still
+/// reports); `main` then leaves the signal to it instead of ending the run.
+pub fn handles_interrupt(command: &Command) -> bool {
+    matches!(command, Command::SuggestLimits(_))
 }
 
 /// Answers a completion request (`kubectl-qaenv __complete WORD...`).

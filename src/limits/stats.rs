@@ -59,9 +59,13 @@ impl Percent {
         (x.saturating_mul(den + self.num), den)
     }
 
-    /// Whether the percentage is at most 100 (a percentile must be).
-    pub fn at_most_hundred(&self) -> bool {
-        self.num <= 100 * self.den
+    /// The percentage if it is at most 100 (a percentile must be), else `error()`.
+    pub fn at_most_hundred_or(self, error: impl FnOnce() -> String) -> Result<Percent, String> {
+        if self.num <= 100 * self.den {
+            Ok(self)
+        } else {
+            Err(error())
+        }
     }
 
     /// The value as a float, for output.
