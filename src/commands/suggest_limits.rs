@@ -266,7 +266,7 @@ async fn sample(
         }
     }
     let sampling = Sampling {
-        elapsed: started.elapsed(),
+        elapsed: readable(started.elapsed()),
         interval,
         polls,
         samples: samples.len(),
@@ -276,6 +276,15 @@ async fn sample(
     };
     progress.finish(&sampling, samples.unreadable());
     Ok((samples, sampling))
+}
+
+/// A wall-clock span as people read it: whole seconds from a second on, else milliseconds.
+fn readable(elapsed: Duration) -> Duration {
+    if elapsed >= Duration::from_secs(1) {
+        Duration::from_secs(elapsed.as_secs_f64().round() as u64)
+    } else {
+        Duration::from_millis(u64::try_from(elapsed.as_millis()).unwrap_or(0))
+    }
 }
 
 /// One list of the namespace's PodMetrics; a missing metrics API says how to get one.
@@ -492,9 +501,7 @@ impl Progress {
             sampling.samples,
             sampling.pods,
             sampling.polls,
-            format_duration(Duration::from_millis(
-                u64::try_from(sampling.elapsed.as_millis()).unwrap_or(0)
-            )),
+            format_duration(sampling.elapsed),
             format_duration(sampling.interval),
             sampling.duplicates,
         );

@@ -78,10 +78,10 @@ pub fn compare(workloads: &BTreeMap<WorkloadId, Workload>, rows: &[Row]) -> Vec<
         let [Some(blue), Some(green)] = pair else {
             continue;
         };
-        let containers = workloads
+        let containers: Vec<&str> = workloads
             .get(blue)
             .map(|w| w.containers.iter().map(|c| c.name.as_str()).collect())
-            .unwrap_or_else(Vec::new);
+            .unwrap_or_default();
         for container in containers {
             if let (Some(blue_usage), Some(green_usage)) =
                 (usage(blue, container), usage(green, container))

@@ -474,10 +474,7 @@ mod tests {
             json!({"requests": {"cpu": "10m", "memory": "100Mi"}, "limits": {"memory": "100Mi"}})
         );
         assert_eq!(doc["strategy"], "krr");
-        assert_eq!(
-            doc["quota"]["hard"]["requests.cpu"].as_str().is_some(),
-            true
-        );
+        assert!(doc["quota"]["hard"]["requests.cpu"].is_string(), "{doc}");
     }
 
     #[test]

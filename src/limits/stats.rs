@@ -176,9 +176,10 @@ mod tests {
         for bad in ["", "-5", "abc", "1.2.3", ".5", "1.1234567", "1e3"] {
             assert!(Percent::parse(bad).is_err(), "{bad}");
         }
-        assert!(Percent::whole(100).at_most_hundred());
-        assert!(!Percent::parse("100.5")
-            .unwrap_or(Percent::whole(0))
-            .at_most_hundred());
+        let error = || "too large".to_string();
+        assert!(Percent::whole(100).at_most_hundred_or(error).is_ok());
+        assert!(Percent::parse("100.5")
+            .and_then(|p| p.at_most_hundred_or(error))
+            .is_err());
     }
 }

@@ -3,9 +3,11 @@
 //! - `cli`: no cluster needed: help, version, usage errors, kubeconfig problems, unreachable
 //!   and silent servers, colours, broken pipes, completion, kubectl's plugin discovery;
 //! - `krew`: the krew manifest against krew-index's validation rules;
-//! - `sim`: `doctor` against kube-sim with the full-access and the restricted token.
+//! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
+//! - `limits`: `suggest-limits` against kube-sim's synthetic usage.
 
 mod cli;
 mod common;
 mod krew;
+mod limits;
 mod sim;
