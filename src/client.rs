@@ -251,28 +251,37 @@ pub fn select_context(loaded: &LoadedKubeconfig, context: Option<&str>) -> Resul
 /// Parses `--request-timeout` the way kubectl does: a bare integer is seconds, otherwise a Go
 /// duration (`500ms`, `5s`, `1m30s`, `1.5h`); `0` means no timeout.
 pub fn parse_request_timeout(text: &str) -> std::result::Result<Duration, String> {
-    let invalid = || {
-        format!(
-            "invalid timeout value {text:?}: use a number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout"
-        )
-    };
     let text = text.trim();
-    if text.is_empty() {
-        return Err(invalid());
-    }
     if let Ok(seconds) = text.parse::<u64>() {
         return Ok(Duration::from_secs(seconds));
     }
-    let mut rest = text;
+    parse_go_duration(text).ok_or_else(|| {
+        format!(
+            "invalid timeout value {text:?}: use a number of seconds or a number with a unit (e.g. 1s, 2m, 3h); 0 means no timeout"
+        )
+    })
+}
+
+/// Parses a Go duration (`time.ParseDuration` without sign): `500ms`, `5s`, `1m30s`, `1.5h`,
+/// `34.475s`. Every duration flag and the metrics API's `window` go through it, so one
+/// grammar serves them all; `None` for anything else.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    if rest == "0" {
+        return Some(Duration::ZERO);
+    }
     let mut total = 0f64;
     while !rest.is_empty() {
         let number_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if number_len == 0 {
-            return Err(invalid());
+            return None;
         }
-        let number: f64 = rest[..number_len].parse().map_err(|_| invalid())?;
+        let number: f64 = rest[..number_len].parse().ok()?;
         rest = &rest[number_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
@@ -284,12 +293,12 @@ pub fn parse_request_timeout(text: &str) -> std::result::Result<Duration, String
             "s" => 1.0,
             "m" => 60.0,
             "h" => 3600.0,
-            _ => return Err(invalid()),
+            _ => return None,
         };
         rest = &rest[unit_len..];
         total += number * seconds_per_unit;
     }
-    Duration::try_from_secs_f64(total).map_err(|_| invalid())
+    Duration::try_from_secs_f64(total).ok()
 }
 
 /// Where the configuration came from, for `-v` and for errors.
@@ -725,6 +734,22 @@ users:
         }
         for bad in ["", "-1", "5x", "s", "1..2s", "m5"] {
             assert!(parse_request_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn go_durations_parse_like_metrics_windows() {
+        let ok = [
+            ("34.475s", Duration::from_millis(34_475)),
+            ("1m0s", Duration::from_secs(60)),
+            ("200ms", Duration::from_millis(200)),
+            ("0", Duration::ZERO),
+        ];
+        for (text, expected) in ok {
+            assert_eq!(parse_go_duration(text), Some(expected), "{text}");
+        }
+        for bad in ["", "15", "-1s", "1d"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
         }
     }
 

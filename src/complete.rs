@@ -230,6 +230,7 @@ mod tests {
         insta::assert_snapshot!(run(&[""]), @r"
         doctor	Check what the cluster and your credentials allow
         version	Print the plugin's version and git commit
+        suggest-limits	Sample real usage from the metrics API and suggest requests and limits
         :4
         ");
         assert_eq!(

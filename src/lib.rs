@@ -12,6 +12,7 @@
 //! - [`health`]: is each workload ready, and if not why (pure, shared by up/status/promote);
 //! - [`wait`]: listing and watching workloads until they are ready (the I/O side of `health`);
 //! - [`quantity`]: resource quantities;
+//! - [`limits`]: resource suggestions from metrics samples (`suggest-limits`);
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
 //! - [`commands`]: one module per subcommand.
@@ -24,6 +25,7 @@ pub mod env;
 pub mod error;
 pub mod health;
 pub mod labels;
+pub mod limits;
 pub mod output;
 pub mod prompt;
 pub mod quantity;
@@ -41,8 +43,17 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
     match cli.command {
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
+        Command::SuggestLimits(args) => {
+            commands::suggest_limits::run(&args, &options, out, terminal).await
+        }
         Command::Complete { words } => run_completion(&words, out),
     }
+}
+
+/// Whether the command handles Ctrl-C itself (`suggest-limits` ends its sampling and still
+/// reports); `main` then leaves the signal to it instead of ending the run.
+pub fn handles_interrupt(command: &Command) -> bool {
+    matches!(command, Command::SuggestLimits(_))
 }
 
 /// Answers a completion request (`kubectl-qaenv __complete WORD...`).

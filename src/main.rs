@@ -50,17 +50,26 @@ fn main() -> ProcessExit {
             )
         }
     };
+    let own_interrupt = kubectl_qaenv::handles_interrupt(&cli.command);
     let result = runtime.block_on(async {
         let mut out = BufWriter::new(io::stdout());
         let result = tokio::select! {
             result = kubectl_qaenv::run(cli, &mut out, &terminal) => result,
-            _ = tokio::signal::ctrl_c() => Err(Error::new("interrupted", "").with_exit(ExitCode::Interrupted)),
+            _ = interrupted(own_interrupt) => Err(Error::new("interrupted", "").with_exit(ExitCode::Interrupted)),
         };
         // Data printed before an error still reaches the reader.
         let flushed = out.flush().map_err(Error::output);
         result.and(flushed)
     });
     finish(result, &terminal)
+}
+
+/// Resolves on Ctrl-C, or never when the command handles Ctrl-C itself.
+async fn interrupted(left_to_command: bool) {
+    if left_to_command {
+        std::future::pending::<()>().await;
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Prints the error (if any) on stderr and turns it into the exit code.

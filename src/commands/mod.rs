@@ -4,4 +4,5 @@
 //! [`Error`]: crate::error::Error
 
 pub mod doctor;
+pub mod suggest_limits;
 pub mod version;

@@ -4,10 +4,12 @@
 //!   and silent servers, colours, broken pipes, completion, kubectl's plugin discovery;
 //! - `krew`: the krew manifest against krew-index's validation rules;
 //! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
-//! - `sim`: `doctor` against kube-sim with the full-access and the restricted token.
+//! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
+//! - `limits`: `suggest-limits` against kube-sim's synthetic usage.
 
 mod cli;
 mod common;
 mod health;
 mod krew;
+mod limits;
 mod sim;
