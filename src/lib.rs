@@ -11,6 +11,7 @@
 //! - [`env`]: environment names (branch name -> label -> namespace);
 //! - [`quantity`]: resource quantities;
 //! - [`prompt`]: confirmation of destructive actions;
+//! - [`release`]: blue/green and canary planning (colours, gates, replica splits, patches);
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
 //! - [`commands`]: one module per subcommand.
 
@@ -24,6 +25,7 @@ pub mod labels;
 pub mod output;
 pub mod prompt;
 pub mod quantity;
+pub mod release;
 
 use std::io::Write;
 
