@@ -230,6 +230,9 @@ mod tests {
         insta::assert_snapshot!(run(&[""]), @r"
         doctor	Check what the cluster and your credentials allow
         version	Print the plugin's version and git commit
+        promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness
+        rollback	Switch Services back to the selector the last promote or canary replaced
+        canary	Put two colours behind Services and split their replicas to a traffic weight
         :4
         ");
         assert_eq!(

@@ -39,6 +39,9 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
     match cli.command {
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
+        Command::Promote(args) => commands::promote::run(&args, &options, out, terminal).await,
+        Command::Rollback(args) => commands::rollback::run(&args, &options, out, terminal).await,
+        Command::Canary(args) => commands::canary::run(&args, &options, out, terminal).await,
         Command::Complete { words } => run_completion(&words, out),
     }
 }

@@ -3,5 +3,8 @@
 //!
 //! [`Error`]: crate::error::Error
 
+pub mod canary;
 pub mod doctor;
+pub mod promote;
+pub mod rollback;
 pub mod version;
