@@ -129,7 +129,6 @@ pub struct CanaryState {
 pub struct ServiceState {
     pub name: String,
     pub uid: Option<String>,
-    pub resource_version: Option<String>,
     pub selector: Labels,
     /// `None` when the Service has no annotations map at all (a JSON patch must create it).
     pub annotations: Option<Labels>,
@@ -180,7 +179,6 @@ impl From<&Service> for ServiceState {
         ServiceState {
             name: service.metadata.name.clone().unwrap_or_default(),
             uid: service.metadata.uid.clone(),
-            resource_version: service.metadata.resource_version.clone(),
             selector: service
                 .spec
                 .as_ref()
@@ -357,15 +355,6 @@ impl Inventory {
             .iter()
             .filter(|p| p.ready && selects(selector, &p.labels))
             .count()
-    }
-
-    /// The names of the pods `selector` picks, ready or not.
-    pub fn pod_names(&self, selector: &Labels) -> Vec<String> {
-        self.pods
-            .iter()
-            .filter(|p| selects(selector, &p.labels))
-            .map(|p| p.name.clone())
-            .collect()
     }
 }
 
@@ -605,7 +594,6 @@ pub(crate) mod tests {
         inv.pods[0].ready = false;
         let blue = labels(&[("app", "web"), ("color", "blue")]);
         assert_eq!(inv.ready_pods(&blue), 2);
-        assert_eq!(inv.pod_names(&blue).len(), 3);
         assert_eq!(inv.ready_pods(&labels(&[("app", "web")])), 5);
         let names: Vec<&str> = inv
             .deployments_behind(&blue)
@@ -645,7 +633,7 @@ pub(crate) mod tests {
     #[test]
     fn conversions_read_the_api_objects() {
         let service: Service = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": "web", "uid": "u1", "resourceVersion": "7"},
+            "metadata": {"name": "web", "uid": "u1"},
             "spec": {"selector": {"app": "web", "color": "blue"}}
         }))
         .unwrap();

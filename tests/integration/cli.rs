@@ -34,14 +34,7 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
             "{command} missing:\n{text}"
         );
     }
-    for later in [
-        "up",
-        "down",
-        "ls",
-        "status",
-        "bump",
-        "__complete",
-    ] {
+    for later in ["up", "down", "ls", "status", "bump", "__complete"] {
         assert!(
             !text.contains(&format!("\n  {later} ")),
             "{later} must not exist yet:\n{text}"
