@@ -9,6 +9,8 @@
 //! - [`error`]: the one error type, exit codes, API failures in a user's words;
 //! - [`labels`]: every label, annotation and fixed name qaenv writes;
 //! - [`env`]: environment names (branch name -> label -> namespace);
+//! - [`health`]: is each workload ready, and if not why (pure, shared by up/status/promote);
+//! - [`wait`]: listing and watching workloads until they are ready (the I/O side of `health`);
 //! - [`quantity`]: resource quantities;
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`release`]: blue/green and canary planning (colours, gates, replica splits, patches);
@@ -21,11 +23,13 @@ pub mod commands;
 pub mod complete;
 pub mod env;
 pub mod error;
+pub mod health;
 pub mod labels;
 pub mod output;
 pub mod prompt;
 pub mod quantity;
 pub mod release;
+pub mod wait;
 
 use std::io::Write;
 

@@ -131,29 +131,34 @@ fn pull_backoff(ctx: &Ctx, attempts: u32) -> Duration {
     ctx.scaled(Duration::from_secs(secs))
 }
 
+/// The events of one failed pull attempt.
+fn pull_failed(run: &Run, notes: &mut Vec<Note>) {
+    notes.push(Note {
+        warning: false,
+        reason: "Pulling",
+        message: format!("Pulling image {:?}", run.image),
+    });
+    notes.push(Note {
+        warning: true,
+        reason: "Failed",
+        message: format!(
+            "Failed to pull image {:?}: {}",
+            run.image,
+            image_not_found(&run.image)
+        ),
+    });
+    notes.push(Note {
+        warning: true,
+        reason: "Failed",
+        message: "Error: ErrImagePull".into(),
+    });
+}
+
 /// Starts (or restarts) a container.
 fn start(ctx: &Ctx, run: &mut Run, now: Instant, notes: &mut Vec<Note>) {
     let pod_ready = ctx.state.env.config.pod_ready;
     if run.pull_fail {
-        notes.push(Note {
-            warning: false,
-            reason: "Pulling",
-            message: format!("Pulling image {:?}", run.image),
-        });
-        notes.push(Note {
-            warning: true,
-            reason: "Failed",
-            message: format!(
-                "Failed to pull image {:?}: {}",
-                run.image,
-                image_not_found(&run.image)
-            ),
-        });
-        notes.push(Note {
-            warning: true,
-            reason: "Failed",
-            message: "Error: ErrImagePull".into(),
-        });
+        pull_failed(run, notes);
         run.phase = Phase::PullFailing {
             attempts: 1,
             next: now + ctx.scaled(Duration::from_secs(1)),
@@ -228,25 +233,7 @@ fn advance(
                     return Some(next);
                 }
                 if backoff {
-                    notes.push(Note {
-                        warning: false,
-                        reason: "Pulling",
-                        message: format!("Pulling image {:?}", run.image),
-                    });
-                    notes.push(Note {
-                        warning: true,
-                        reason: "Failed",
-                        message: format!(
-                            "Failed to pull image {:?}: {}",
-                            run.image,
-                            image_not_found(&run.image)
-                        ),
-                    });
-                    notes.push(Note {
-                        warning: true,
-                        reason: "Failed",
-                        message: "Error: ErrImagePull".into(),
-                    });
+                    pull_failed(run, notes);
                     run.phase = Phase::PullFailing {
                         attempts: attempts + 1,
                         next: now + ctx.scaled(Duration::from_secs(1)),
