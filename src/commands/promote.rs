@@ -27,6 +27,7 @@ use crate::{
     client::{connect, ConnectOptions, Connection},
     env::resolve_scope,
     error::{format_duration, ApiFailure, Error, ExitCode, Result},
+    health::{WorkloadKind, WorkloadRef},
     labels,
     output::{Format, Terminal},
     prompt,
@@ -39,6 +40,7 @@ use crate::{
         plan::{self, Intent, Scale, Switch},
         report::{render_switches, switch_event_message, Outcome, SwitchReport, SwitchRow},
     },
+    wait::{wait_ready, Progress},
 };
 
 /// Runs `promote`.
@@ -59,6 +61,7 @@ pub async fn run(
         dry_run: args.dry_run,
         yes: args.yes,
         interactive: terminal.interactive,
+        progress: Progress::detect(terminal),
         wait: args.wait,
         timeout: args.timeout,
     };
@@ -79,6 +82,8 @@ pub(crate) struct SwitchOptions {
     pub dry_run: bool,
     pub yes: bool,
     pub interactive: bool,
+    /// How to show the wait for a colour to scale back when a canary ends.
+    pub progress: Progress,
     /// `--wait`: return once the endpoints hold only the new colour's pods.
     pub wait: bool,
     /// `--timeout`, for every wait of the command; zero means none.
@@ -153,7 +158,7 @@ async fn switch_services(
         options.interactive,
     )?;
     let deadline = Deadline::new(options.timeout);
-    let plans = end_canaries(conn, intent, &scope.services, &inventory, plans, &deadline).await?;
+    let plans = end_canaries(conn, intent, scope, options, &inventory, plans, &deadline).await?;
     for switch in &plans {
         if switch.is_noop() {
             report
@@ -206,13 +211,15 @@ fn confirmation(intent: &Intent, namespace: &str, changing: &[&Switch]) -> Strin
 }
 
 /// Ends the canaries among `plans`: scales their Deployments back to the recorded counts,
-/// waits for the target colour to roll out, then re-reads the namespace and re-checks the
-/// full gates. Returns the plans to switch with (keeping what was scaled back, for the
-/// report); without canaries, `plans` unchanged.
+/// waits for the target colour to be ready (with the shared workload wait, which explains a
+/// colour that cannot get there), then re-reads the namespace and re-checks the full gates.
+/// Returns the plans to switch with (keeping what was scaled back, for the report); without
+/// canaries, `plans` unchanged.
 async fn end_canaries(
     conn: &Connection,
     intent: &Intent,
-    services: &[String],
+    scope: &ReleaseScope,
+    options: &SwitchOptions,
     inventory: &Inventory,
     plans: Vec<Switch>,
     deadline: &Deadline,
@@ -231,12 +238,25 @@ async fn end_canaries(
             );
         }
     }
-    for switch in &ending {
-        for deployment in inventory.deployments_behind(&switch.to) {
-            wait_rolled_out(conn, ns, &deployment.name, deadline).await?;
-        }
-    }
-    let mut replanned = plan::switches(&gather(conn, ns).await?, intent, services)?;
+    let targets: Vec<WorkloadRef> = ending
+        .iter()
+        .flat_map(|s| inventory.deployments_behind(&s.to))
+        .map(|d| WorkloadRef::new(WorkloadKind::Deployment, &d.name))
+        .collect();
+    let outcome = wait_ready(
+        conn,
+        ns,
+        None,
+        &targets,
+        deadline.remaining(),
+        options.progress,
+    )
+    .await?;
+    outcome.finish(
+        &format!("wait for {} after ending the canary", intent.describe()),
+        &mut std::io::stderr().lock(),
+    )?;
+    let mut replanned = plan::switches(&gather(conn, ns).await?, intent, &scope.services)?;
     if let Some(refusal) = plan::refusal(&intent.describe(), &replanned, ns) {
         return Err(refusal.with_hint(
             "the Deployments are back at their counts from before the canary and the Services \
@@ -401,6 +421,13 @@ impl Deadline {
         }
     }
 
+    /// The time left; "no limit" reads as a year, for waits that take a duration.
+    fn remaining(&self) -> Duration {
+        const UNLIMITED: Duration = Duration::from_secs(365 * 24 * 3600);
+        self.at
+            .map_or(UNLIMITED, |at| at.saturating_duration_since(Instant::now()))
+    }
+
     /// Runs `wait`, failing with exit code 3 if the deadline passes first.
     async fn run<T>(&self, what: &str, wait: impl Future<Output = Result<T>>) -> Result<T> {
         let Some(at) = self.at else {
@@ -417,28 +444,6 @@ impl Deadline {
                 .with_hint("allow longer with --timeout, or look at the pods (kubectl get pods)"))
             })
     }
-}
-
-/// Waits, by watching, until a Deployment's rollout is complete.
-async fn wait_rolled_out(
-    conn: &Connection,
-    namespace: &str,
-    name: &str,
-    deadline: &Deadline,
-) -> Result<()> {
-    eprintln!("waiting for deployment {name} to be available");
-    let what = format!("wait for deployment {name} to be available");
-    let api = Api::<Deployment>::namespaced(conn.client.clone(), namespace);
-    let rolled_out =
-        |d: Option<&Deployment>| d.is_some_and(|d| DeploymentState::from(d).rolled_out());
-    deadline
-        .run(&what, async {
-            await_condition(api, name, rolled_out)
-                .await
-                .map(|_| ())
-                .map_err(|e| Error::new(what.clone(), e))
-        })
-        .await
 }
 
 /// Waits, by watching the Service's Endpoints, until they hold a ready address and none of
@@ -502,5 +507,7 @@ mod tests {
         assert_eq!(err.to_string(), "wait for x: timed out after 10ms");
         let none = Deadline::new(Duration::ZERO);
         assert_eq!(none.run("x", async { Ok(5) }).await.unwrap(), 5);
+        assert!(none.remaining() > Duration::from_secs(3600));
+        assert!(deadline.remaining() <= Duration::from_millis(10));
     }
 }

@@ -6,7 +6,7 @@ use std::io::Write;
 
 use crate::{
     cli::RollbackArgs, client::ConnectOptions, error::Result, output::Terminal,
-    release::plan::Intent,
+    release::plan::Intent, wait::Progress,
 };
 
 use super::promote::{run_switches, SwitchOptions};
@@ -22,6 +22,7 @@ pub async fn run(
         dry_run: args.dry_run,
         yes: args.yes,
         interactive: terminal.interactive,
+        progress: Progress::detect(terminal),
         wait: false,
         timeout: args.timeout,
     };
