@@ -550,3 +550,42 @@ fn release_commands_without_a_terminal_need_yes() {
         json!({"app": "web", "color": "blue"})
     );
 }
+
+#[test]
+fn a_crash_looping_canary_cannot_be_promoted_and_rollback_aborts_it() {
+    let cluster = Cluster::start(SimConfig::fast());
+    cluster.blue_green("shop", 2, "registry.local/web:crashloop");
+    // (2 replicas, 50%, maxSurge 25% of 2 = 1) -> 1 green, 1 blue.
+    let output = cluster.qaenv(&["canary", "green", "--weight", "50", "-n", "shop", "--yes"]);
+    assert_exit(&output, 0);
+    cluster.wait_until("1 green and 1 blue pod", || {
+        cluster.pods("shop", "green") == 1 && cluster.pods("shop", "blue") == 1
+    });
+
+    let output = cluster.qaenv(&["promote", "green", "-n", "shop", "--yes"]);
+    assert_exit(&output, 4);
+    assert!(
+        stderr(&output).contains("no Ready pod has labels app=web,color=green"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        cluster.replicas("shop", "web-green"),
+        1,
+        "nothing was scaled"
+    );
+
+    let output = cluster.qaenv(&["rollback", "-n", "shop", "--yes"]);
+    assert_exit(&output, 0);
+    assert!(
+        stdout(&output).contains("switched, canary ended (web-blue 1 -> 2, web-green 1 -> 2)"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        cluster.selector("shop"),
+        json!({"app": "web", "color": "blue"})
+    );
+    assert_eq!(cluster.replicas("shop", "web-blue"), 2);
+    assert_eq!(cluster.replicas("shop", "web-green"), 2);
+}
