@@ -272,7 +272,8 @@ async fn end_canaries(
 }
 
 /// Reads what release decisions depend on: the namespace's Services, Deployments and Pods,
-/// in that order, one list each.
+/// in that order, one list each. (The concurrent-change integration test relies on the
+/// Services being read first: it changes the selector while the other two are read.)
 pub(crate) async fn gather(conn: &Connection, namespace: &str) -> Result<Inventory> {
     let params = ListParams::default();
     let services = Api::<Service>::namespaced(conn.client.clone(), namespace)
