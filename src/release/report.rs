@@ -105,7 +105,12 @@ pub fn render_switches(
                         .iter()
                         .map(|s| format!("{} {}", s.deployment, s.describe()))
                         .collect();
-                    result = format!("{result}, canary ended ({})", scaled.join(", "));
+                    let ended = if row.result == Outcome::DryRun {
+                        "would end the canary"
+                    } else {
+                        "canary ended"
+                    };
+                    result = format!("{result}, {ended} ({})", scaled.join(", "));
                 }
                 table.row([
                     row.service.clone(),
@@ -288,6 +293,31 @@ mod tests {
         SERVICE   SELECTOR                                    READY ENDPOINTS   RESULT
         web       app=web,color=blue -> app=web,color=green   3                 switched
         ");
+    }
+
+    #[test]
+    fn ending_a_canary_shows_what_is_scaled_back() {
+        let mut report = promote_report(Outcome::DryRun);
+        report.services[0].restored = vec![Scale {
+            deployment: "web-green".into(),
+            colour: "green".into(),
+            from: Some(1),
+            to: 3,
+            record_original: None,
+            clear_original: true,
+            annotations: None,
+        }];
+        let table = render_text(|o| render_switches(&report, Format::Table, o));
+        assert!(
+            table.contains("dry run, would end the canary (web-green 1 -> 3)"),
+            "{table}"
+        );
+        report.services[0].result = Outcome::Switched;
+        let table = render_text(|o| render_switches(&report, Format::Table, o));
+        assert!(
+            table.contains("switched, canary ended (web-green 1 -> 3)"),
+            "{table}"
+        );
     }
 
     #[test]
