@@ -26,6 +26,9 @@ Examples:
   # Print the plugin's version and git commit
   kubectl qaenv version
 
+  # Switch this namespace's Services from the blue to the green Deployments
+  kubectl qaenv promote green
+
 Exit codes: 0 ok, 1 error, 2 usage, 3 timed out, 4 refused, 130 interrupted.";
 
 /// Per-branch QA environments on a shared Kubernetes cluster.
