@@ -47,8 +47,10 @@ fn replace(tokens: &[&str], value: Value) -> PatchOperation {
 /// Operations that set and remove annotations, given the annotations as read.
 ///
 /// `add` on `/metadata/annotations/KEY` fails when the object has no annotations map, so then
-/// the map is added whole; removing is only asked for keys that were there (removing a
-/// missing key fails the patch, which then reports a concurrent change).
+/// the map is added whole. (JSON patch cannot test for absence portably, so annotations
+/// someone adds between the read and this write would be replaced; only the selector and
+/// replica count are guarded.) Removing is only asked for keys that were there: removing a
+/// missing key fails the patch, which then reports a concurrent change.
 fn annotation_ops(
     read: Option<&Labels>,
     set: Vec<(&str, String)>,
