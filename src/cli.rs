@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     client::{parse_go_duration, parse_request_timeout, ConnectOptions},
+    labels,
     limits::stats::Percent,
     output::{ColorChoice, Format},
 };
@@ -28,6 +29,9 @@ Examples:
 
   # Suggest requests and limits for an environment from 10 minutes of usage
   kubectl qaenv suggest-limits feature/ABC-12_login
+
+  # Switch this namespace's Services from the blue to the green Deployments
+  kubectl qaenv promote green
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 timed out, 4 refused, 130 interrupted.";
 
@@ -105,6 +109,17 @@ pub enum Command {
     /// Sample real usage from the metrics API and suggest requests and limits
     #[command(name = "suggest-limits", after_help = SUGGEST_LIMITS_HELP)]
     SuggestLimits(SuggestLimitsArgs),
+    /// Switch Services to another colour of Deployments (blue/green), gated on its readiness
+    #[command(after_help = PROMOTE_HELP)]
+    Promote(PromoteArgs),
+
+    /// Switch Services back to the selector the last promote or canary replaced
+    #[command(after_help = ROLLBACK_HELP)]
+    Rollback(RollbackArgs),
+
+    /// Put two colours behind Services and split their replicas to a traffic weight
+    #[command(after_help = CANARY_HELP)]
+    Canary(CanaryArgs),
 
     /// Shell-completion backend for kubectl (cobra protocol); see kubectl_complete-qaenv
     #[command(name = "__complete", hide = true, disable_help_flag = true)]
@@ -280,6 +295,203 @@ fn parse_percentile(text: &str) -> Result<Percent, String> {
     Percent::parse(text)?.at_most_hundred_or(|| format!("invalid percentile {text:?}: at most 100"))
 }
 
+/// Where `promote`, `rollback` and `canary` act, and on which Services.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ReleaseScope {
+    /// Act in this environment's namespace (a branch name is fine)
+    #[arg(
+        short = 'e',
+        long = "env",
+        value_name = "NAME",
+        conflicts_with = "namespace"
+    )]
+    pub env: Option<String>,
+
+    /// Act in this namespace (default: the current context's namespace)
+    #[arg(short = 'n', long, value_name = "NS")]
+    pub namespace: Option<String>,
+
+    /// Only this Service (repeatable; default: every Service the command applies to)
+    #[arg(long = "service", value_name = "SVC")]
+    pub services: Vec<String>,
+}
+
+/// The formats `promote`, `rollback` and `canary` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReleaseFormat {
+    /// One row per Service.
+    Table,
+    /// The report as a JSON document.
+    Json,
+    /// The report as a YAML document.
+    Yaml,
+}
+
+impl From<ReleaseFormat> for Format {
+    fn from(format: ReleaseFormat) -> Format {
+        match format {
+            ReleaseFormat::Table => Format::Table,
+            ReleaseFormat::Json => Format::Json,
+            ReleaseFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
+const PROMOTE_HELP: &str = "\
+Deployments come in colours told apart by a pod label (--label, default `color`); a Service
+selects one colour through it. For every Service whose selector has that label (or each
+--service), promote first checks the gates: the colour's Deployments exist, their controller
+has seen the latest spec, every desired replica is updated and available, and the new
+selector matches at least one Ready pod and no fewer than the current one (--force skips only
+this comparison). Then it switches the selector with a JSON patch that tests the current
+value, so a concurrent change fails the switch instead of being overwritten, records the
+previous selector for rollback and emits an Event. On a Service running a canary, promote
+scales both colours back to their counts from before the canary, waits for the colour to be
+available (--timeout) and switches to it.
+
+Exits 4 when a gate fails, the Service changed meanwhile, or confirmation is needed and there
+is no terminal (pass --yes); 3 when --wait or a canary's scale-back times out.
+
+Examples:
+  # Switch every colour-selecting Service in the current namespace to green
+  kubectl qaenv promote green --yes
+
+  # Only the web Service of environment feature/login, and wait for its endpoints
+  kubectl qaenv promote green -e feature/login --service web --wait --yes
+
+  # What would happen, as JSON
+  kubectl qaenv promote green -n shop --dry-run -o json";
+
+const ROLLBACK_HELP: &str = "\
+Switches each Service back to the selector recorded by the last promote (the previous-selector
+annotation), with the same gates and the same guarded patch. On a Service running a canary it
+aborts the canary: both colours back to their counts, the selector back on the stable colour.
+
+Examples:
+  kubectl qaenv rollback --yes
+  kubectl qaenv rollback -e feature/login --service web --dry-run";
+
+const CANARY_HELP: &str = "\
+Puts both colours behind each Service (its selector loses the colour label) and splits the
+replicas of the stable colour (the one the Service selected) so the canary gets about PERCENT
+of the pods, and so of the requests: Argo Rollouts' basic-canary split, using at most one
+extra pod when the stable Deployment's maxSurge allows it. The weight actually achievable is
+printed before anything changes. Run it again to change the weight; end it with
+`promote COLOR` (either colour) or `rollback`.
+
+The replica counts are written with field manager kubectl-qaenv; a later `kubectl qaenv up`
+applies the manifests' replica counts again.
+
+Examples:
+  # 10% of the web traffic to green
+  kubectl qaenv canary green --weight 10 --service web --yes
+
+  # Show the split for 3 replicas without changing anything
+  kubectl qaenv canary green --weight 10 -n shop --dry-run";
+
+/// `kubectl qaenv promote`.
+#[derive(Clone, Debug, Args)]
+pub struct PromoteArgs {
+    /// The colour to switch to (a value of the colour label)
+    #[arg(value_name = "COLOR")]
+    pub colour: String,
+
+    #[command(flatten)]
+    pub scope: ReleaseScope,
+
+    /// The pod label that tells colours apart
+    #[arg(long, value_name = "KEY", default_value = labels::DEFAULT_COLOR_LABEL)]
+    pub label: String,
+
+    /// Show what would change without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Switch even if the colour has fewer Ready pods than the current one (never to none)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Return once every Service's endpoints hold only the new colour's pods
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long to wait (--wait, ending a canary), e.g. 90s, 5m; 0 means no limit
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_request_timeout)]
+    pub timeout: Duration,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReleaseFormat::Table)]
+    pub output: ReleaseFormat,
+}
+
+/// `kubectl qaenv rollback`.
+#[derive(Clone, Debug, Args)]
+pub struct RollbackArgs {
+    #[command(flatten)]
+    pub scope: ReleaseScope,
+
+    /// Show what would change without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// How long to wait for a colour to scale back when aborting a canary; 0 means no limit
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_request_timeout)]
+    pub timeout: Duration,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReleaseFormat::Table)]
+    pub output: ReleaseFormat,
+}
+
+/// A weight: `10` or `10%`, from 0 to 100.
+fn parse_percent(text: &str) -> std::result::Result<u8, String> {
+    text.trim()
+        .trim_end_matches('%')
+        .parse::<u8>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .ok_or_else(|| format!("invalid weight {text:?}: use a whole percentage from 0 to 100"))
+}
+
+/// `kubectl qaenv canary`.
+#[derive(Clone, Debug, Args)]
+pub struct CanaryArgs {
+    /// The colour to try (a value of the colour label)
+    #[arg(value_name = "COLOR")]
+    pub colour: String,
+
+    /// The share of pods, and so of requests, for the canary colour (0-100, `%` optional)
+    #[arg(long, value_name = "PERCENT", value_parser = parse_percent)]
+    pub weight: u8,
+
+    #[command(flatten)]
+    pub scope: ReleaseScope,
+
+    /// The pod label that tells colours apart
+    #[arg(long, value_name = "KEY", default_value = labels::DEFAULT_COLOR_LABEL)]
+    pub label: String,
+
+    /// Show the split without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReleaseFormat::Table)]
+    pub output: ReleaseFormat,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +541,68 @@ mod tests {
         let help = Cli::command().render_help().to_string();
         assert!(help.contains("Usage: kubectl qaenv"), "{help}");
         assert!(!help.contains("__complete"), "{help}");
+    }
+
+    #[test]
+    fn release_commands_parse_the_fixed_surface() {
+        let cli = Cli::try_parse_from([
+            "kubectl-qaenv",
+            "promote",
+            "green",
+            "-e",
+            "feature/login",
+            "--service",
+            "web",
+            "--service",
+            "api",
+            "--label",
+            "qaenv.dev/color",
+            "--dry-run",
+            "--force",
+            "--yes",
+            "--wait",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        let Command::Promote(args) = cli.command else {
+            panic!("expected promote");
+        };
+        assert_eq!(args.colour, "green");
+        assert_eq!(args.scope.env.as_deref(), Some("feature/login"));
+        assert_eq!(args.scope.services, ["web", "api"]);
+        assert_eq!(args.label, "qaenv.dev/color");
+        assert!(args.dry_run && args.force && args.yes && args.wait);
+        assert_eq!(args.timeout, Duration::from_secs(300));
+        assert_eq!(args.output, ReleaseFormat::Json);
+
+        let cli = Cli::try_parse_from(["kubectl-qaenv", "rollback", "-n", "shop"]).unwrap();
+        let Command::Rollback(args) = cli.command else {
+            panic!("expected rollback");
+        };
+        assert_eq!(args.scope.namespace.as_deref(), Some("shop"));
+
+        let cli =
+            Cli::try_parse_from(["kubectl-qaenv", "canary", "green", "--weight", "10%"]).unwrap();
+        let Command::Canary(args) = cli.command else {
+            panic!("expected canary");
+        };
+        assert_eq!((args.weight, args.label.as_str()), (10, "color"));
+    }
+
+    #[test]
+    fn release_usage_errors() {
+        for line in [
+            &["promote", "green", "-e", "x", "-n", "y"][..],
+            &["promote"],
+            &["canary", "green"],
+            &["canary", "green", "--weight", "101"],
+            &["canary", "green", "--weight", "ten"],
+            &["rollback", "-o", "wide"],
+        ] {
+            let err = Cli::try_parse_from(["kubectl-qaenv"].iter().chain(line)).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{line:?}");
+        }
     }
 
     #[test]

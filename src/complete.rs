@@ -231,6 +231,9 @@ mod tests {
         doctor	Check what the cluster and your credentials allow
         version	Print the plugin's version and git commit
         suggest-limits	Sample real usage from the metrics API and suggest requests and limits
+        promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness
+        rollback	Switch Services back to the selector the last promote or canary replaced
+        canary	Put two colours behind Services and split their replicas to a traffic weight
         :4
         ");
         assert_eq!(

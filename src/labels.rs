@@ -32,6 +32,21 @@ pub const SPEC_HASH: &str = "qaenv.dev/spec-hash";
 pub const DEPLOYMENT_ID: &str = "qaenv.dev/deployment-id";
 /// Service annotation keeping the selector before a `promote`, for `rollback`.
 pub const PREVIOUS_SELECTOR: &str = "qaenv.dev/previous-selector";
+/// Service annotation describing a running canary (JSON: label key, stable and canary colours,
+/// weight, the selector before the canary), so `promote` and `rollback` can end it.
+pub const CANARY: &str = "qaenv.dev/canary";
+/// Deployment annotation keeping its replica count before a `canary` scaled it, so ending the
+/// canary can scale it back.
+pub const REPLICAS_BEFORE_CANARY: &str = "qaenv.dev/replicas-before-canary";
+
+/// The pod label that tells colours apart unless `--label` names another.
+pub const DEFAULT_COLOR_LABEL: &str = "color";
+/// Event reason when `promote` switches a Service's selector.
+pub const REASON_PROMOTED: &str = "Promoted";
+/// Event reason when `rollback` switches a Service's selector back.
+pub const REASON_ROLLED_BACK: &str = "RolledBack";
+/// Event reason when `canary` puts two colours behind a Service or changes the weight.
+pub const REASON_CANARY: &str = "Canary";
 
 /// Field manager for server-side apply and patches.
 pub const FIELD_MANAGER: &str = "kubectl-qaenv";
@@ -59,6 +74,8 @@ mod tests {
             SPEC_HASH,
             DEPLOYMENT_ID,
             PREVIOUS_SELECTOR,
+            CANARY,
+            REPLICAS_BEFORE_CANARY,
         ] {
             assert!(name.starts_with(&format!("{DOMAIN}/")), "{name}");
         }

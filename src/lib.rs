@@ -14,6 +14,7 @@
 //! - [`quantity`]: resource quantities;
 //! - [`limits`]: resource suggestions from metrics samples (`suggest-limits`);
 //! - [`prompt`]: confirmation of destructive actions;
+//! - [`release`]: blue/green and canary planning (colours, gates, replica splits, patches);
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
 //! - [`commands`]: one module per subcommand.
 
@@ -29,6 +30,7 @@ pub mod limits;
 pub mod output;
 pub mod prompt;
 pub mod quantity;
+pub mod release;
 pub mod wait;
 
 use std::io::Write;
@@ -46,6 +48,9 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
         Command::SuggestLimits(args) => {
             commands::suggest_limits::run(&args, &options, out, terminal).await
         }
+        Command::Promote(args) => commands::promote::run(&args, &options, out, terminal).await,
+        Command::Rollback(args) => commands::rollback::run(&args, &options, out, terminal).await,
+        Command::Canary(args) => commands::canary::run(&args, &options, out, terminal).await,
         Command::Complete { words } => run_completion(&words, out),
     }
 }

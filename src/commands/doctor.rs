@@ -188,10 +188,18 @@ pub static NEEDS: &[AccessNeed] = &[
     },
     AccessNeed {
         group: "",
+        resource: "endpoints",
+        subresource: "",
+        verbs: READ,
+        needed_by: "promote --wait",
+        required: false,
+    },
+    AccessNeed {
+        group: "",
         resource: "events",
         subresource: "",
-        verbs: &["list", "watch"],
-        needed_by: "up --wait, status",
+        verbs: &["create", "list", "watch"],
+        needed_by: "up --wait, status (reading); promote, rollback, canary (recording)",
         required: false,
     },
     AccessNeed {

@@ -3,6 +3,9 @@
 //!
 //! [`Error`]: crate::error::Error
 
+pub mod canary;
 pub mod doctor;
+pub mod promote;
+pub mod rollback;
 pub mod suggest_limits;
 pub mod version;

@@ -5,11 +5,13 @@
 //! - `krew`: the krew manifest against krew-index's validation rules;
 //! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
-//! - `limits`: `suggest-limits` against kube-sim's synthetic usage.
+//! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
+//! - `promote`: `promote`, `rollback` and `canary` against kube-sim.
 
 mod cli;
 mod common;
 mod health;
 mod krew;
 mod limits;
+mod promote;
 mod sim;
