@@ -16,17 +16,26 @@
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
 //! - [`commands`]: one module per subcommand.
 
+pub mod apply;
+pub mod capacity;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod complete;
+pub mod config;
 pub mod env;
 pub mod error;
+pub mod guard;
 pub mod health;
+pub mod kinds;
 pub mod labels;
+pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod prompt;
 pub mod quantity;
+pub mod redeploy;
+pub mod render;
 pub mod wait;
 
 use std::io::Write;
@@ -39,6 +48,7 @@ use output::Terminal;
 pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<()> {
     let options = cli.global.connect_options();
     match cli.command {
+        Command::Up(args) => commands::up::run(&args, &options, out, terminal).await,
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
         Command::Complete { words } => run_completion(&words, out),

@@ -4,4 +4,5 @@
 //! [`Error`]: crate::error::Error
 
 pub mod doctor;
+pub mod up;
 pub mod version;
