@@ -95,13 +95,13 @@ impl GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Create or update an environment: render, apply only what changed, wait until Ready
-    #[command(after_help = UP_HELP)]
-    Up(UpArgs),
-
     /// Check what the cluster and your credentials allow
     #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
+
+    /// Create or update an environment: render, apply only what changed, wait until Ready
+    #[command(after_help = UP_HELP)]
+    Up(UpArgs),
 
     /// Print the plugin's version and git commit
     Version,

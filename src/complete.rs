@@ -229,6 +229,7 @@ mod tests {
     fn completes_subcommands_without_hidden_ones() {
         insta::assert_snapshot!(run(&[""]), @r"
         doctor	Check what the cluster and your credentials allow
+        up	Create or update an environment: render, apply only what changed, wait until Ready
         version	Print the plugin's version and git commit
         :4
         ");

@@ -666,7 +666,7 @@ impl Run<'_> {
         }
         let remaining = self.timeout.saturating_sub(self.started.elapsed());
         let selector = labels::env_selector(&self.env.name);
-        let outcome = wait::wait_ready(
+        let mut outcome = wait::wait_ready(
             self.conn,
             &self.env.namespace,
             Some(&selector),
@@ -675,6 +675,7 @@ impl Run<'_> {
             self.progress,
         )
         .await?;
+        outcome.timeout = self.timeout;
         let what = if name == config::MAIN_STAGE {
             format!("wait for environment {}", self.env.name)
         } else {
@@ -751,10 +752,12 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// `--dry-run`: the namespace and every object that would be written go to the server
+    /// `--dry-run`: the namespace and every object that would be applied go to the server
     /// with `dryRun=All`, which validates and answers without storing anything. Objects of a
     /// namespace that does not exist yet cannot be validated that way (the server answers
-    /// NotFound for the namespace); they are planned as created.
+    /// NotFound for the namespace); they are planned as created. Prunes are planned from the
+    /// list that found them and not sent at all: a DELETE carries its dry-run flag in the body,
+    /// where a server or proxy that ignores it would delete for real.
     async fn dry_run(&mut self, namespace: &Value, action: Action, exists: bool) -> Result<()> {
         if action != Action::Unchanged {
             self.apply_namespace(namespace, action).await?;
@@ -770,7 +773,6 @@ impl Run<'_> {
             {
                 self.apply_stage(stage).await?;
             }
-            self.prune().await?;
         } else {
             eprintln!(
                 "note: namespace {} does not exist yet, so its objects were not validated by the server",
@@ -1048,10 +1050,10 @@ mod tests {
         )
         .unwrap();
         insta::assert_snapshot!(String::from_utf8_lossy(&out), @r"
-        OBJECT                   ACTION
-        namespace/qa-login       configured
-        deployment.apps/web0     created
-        deployment.apps/web1     unchanged
+        OBJECT                 ACTION
+        namespace/qa-login     configured
+        deployment.apps/web0   created
+        deployment.apps/web1   unchanged
 
         URL
         http://login.qa.example.com/

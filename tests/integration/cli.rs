@@ -28,14 +28,13 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
         text.contains("Usage: kubectl qaenv [OPTIONS] <COMMAND>"),
         "{text}"
     );
-    for command in ["doctor", "version"] {
+    for command in ["doctor", "up", "version"] {
         assert!(
             text.contains(&format!("\n  {command} ")),
             "{command} missing:\n{text}"
         );
     }
     for later in [
-        "up",
         "down",
         "ls",
         "status",
@@ -55,10 +54,10 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
 #[test]
 fn commands_of_later_issues_are_absent_not_stubs() {
     let home = tempfile::tempdir().unwrap();
-    let output = run(qaenv(home.path()).args(["up", "feature/login"]));
+    let output = run(qaenv(home.path()).args(["down", "feature/login"]));
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("unrecognized subcommand 'up'"),
+        stderr(&output).contains("unrecognized subcommand 'down'"),
         "{}",
         stderr(&output)
     );
