@@ -215,6 +215,13 @@ impl Plan {
         counts
     }
 
+    /// Whether a stage after `stage` creates or configures anything.
+    pub fn writes_after(&self, stage: usize) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.stage > stage && matches!(s.action, Action::Create | Action::Configure))
+    }
+
     /// Whether anything is written (apart from the namespace).
     pub fn writes(&self) -> bool {
         self.steps.iter().any(|s| s.action != Action::Unchanged)
@@ -315,6 +322,8 @@ mod tests {
         );
         assert!(plan.steps.iter().all(|s| s.action == Action::Create));
         assert_eq!(plan.batches(1).len(), 2);
+        assert!(plan.writes_after(0));
+        assert!(!plan.writes_after(1));
     }
 
     #[test]

@@ -229,7 +229,8 @@ pub async fn run(
         let last = stages.len() - 1;
         for stage in 0..stages.len() {
             run.apply_stage(stage).await?;
-            if stage < last {
+            // A stage is waited for only when a later stage has something to apply.
+            if stage < last && plan.writes_after(stage) {
                 run.wait_stage(stage, &settings.stages[stage].name).await?;
             }
         }

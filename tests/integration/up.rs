@@ -992,3 +992,46 @@ fn stdin_kustomize_and_image_overrides() {
         "shop/api:pr-7"
     );
 }
+
+#[test]
+fn the_example_shop_comes_up_with_its_url_and_guard_rails() {
+    let sim = start(SimConfig::fast());
+    let dir = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/shop/qaenv.toml");
+    let config = config.to_string_lossy().to_string();
+    let output = up(
+        &sim,
+        dir.path(),
+        "feature/ABC-12_login",
+        &["--config", &config, "--timeout", "60s"],
+    );
+    assert_eq!(code(&output), Some(0), "{}", show(&output));
+    let ns = "qa-feature-abc-12-login";
+    for name in [
+        "rabbitmq",
+        "api",
+        "worker",
+        "frontend-blue",
+        "frontend-green",
+    ] {
+        assert!(available(&sim, ns, name), "{name}\n{}", show(&output));
+    }
+    let table = stdout(&output);
+    assert!(
+        table.contains("URL\nhttp://feature-abc-12-login.shop.example.com/"),
+        "{table}"
+    );
+    let api = sim
+        .get("apps/v1", "Deployment", ns, "api")
+        .unwrap_or_default();
+    assert_eq!(
+        api["spec"]["template"]["spec"]["containers"][0]["image"],
+        "registry.example.com/shop/api:1.4.2"
+    );
+    let cm = sim.get("v1", "ConfigMap", ns, "api").unwrap_or_default();
+    assert!(cm["data"]["healthcheck.sh"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("from=${HOSTNAME}"));
+    assert!(sim.get("v1", "ResourceQuota", ns, "qaenv-quota").is_some());
+}
