@@ -881,7 +881,7 @@ fn job_health(snapshot: &Snapshot, job: &Job) -> WorkloadHealth {
 
 /// The pods that can still become ready (not terminating, not finished), sorted by name so
 /// diagnoses are stable.
-fn live_pods<'a>(snapshot: &'a Snapshot, belongs: impl Fn(&Pod) -> bool) -> Vec<&'a Pod> {
+fn live_pods(snapshot: &Snapshot, belongs: impl Fn(&Pod) -> bool) -> Vec<&Pod> {
     let mut pods: Vec<&Pod> = snapshot
         .pods
         .iter()
