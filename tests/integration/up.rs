@@ -476,11 +476,7 @@ fn stages_wait_for_the_previous_stage_to_be_ready() {
             .unwrap_or_default()
     };
     // The queue's pod needs 1.5 s to be Ready; the worker is created only after that.
-    assert!(
-        created("worker") >= created("queue") + 1,
-        "{}",
-        show(&output)
-    );
+    assert!(created("worker") > created("queue"), "{}", show(&output));
     let table = stdout(&output);
     assert!(table.starts_with("STAGE"), "{table}");
     assert!(table.contains("queue   deployment.apps/queue"), "{table}");
