@@ -1031,3 +1031,20 @@ fn the_example_shop_comes_up_with_its_url_and_guard_rails() {
         .contains("from=${HOSTNAME}"));
     assert!(sim.get("v1", "ResourceQuota", ns, "qaenv-quota").is_some());
 }
+
+#[test]
+fn an_exceeded_quota_times_out_with_the_quota_named() {
+    let sim = start(SimConfig::fast());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.yaml", &deployment("web", "shop/web:1", 3));
+    write(
+        dir.path(),
+        "qaenv.toml",
+        "sources = [\"app.yaml\"]\n[quota]\npods = \"1\"\n",
+    );
+    let output = up(&sim, dir.path(), "quota", &["--timeout", "3s"]);
+    assert_eq!(code(&output), Some(3), "{}", show(&output));
+    let err = stderr(&output);
+    assert!(err.contains("QuotaExceeded"), "{err}");
+    assert!(err.contains("exceeded quota: qaenv-quota"), "{err}");
+}
