@@ -14,6 +14,11 @@
 //! - [`quantity`]: resource quantities;
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
+//! - `up`'s pure steps: [`config`] (qaenv.toml and flags), [`manifest`] (sources and
+//!   documents), [`render`] (variables, images, safety rules, labels, applied hash), [`kinds`]
+//!   (kind → resource, apply order), [`plan`] (create/configure/unchanged/prune), [`capacity`]
+//!   (the pre-flight), [`guard`] (quota, limit range, isolation, pull secrets), [`redeploy`]
+//!   (the deployment-id JSON patch, shared with `bump`); and its thin API calls, [`apply`];
 //! - [`commands`]: one module per subcommand.
 
 pub mod apply;

@@ -1048,3 +1048,64 @@ fn an_exceeded_quota_times_out_with_the_quota_named() {
     assert!(err.contains("QuotaExceeded"), "{err}");
     assert!(err.contains("exceeded quota: qaenv-quota"), "{err}");
 }
+
+#[test]
+fn a_rejected_object_is_named_with_what_was_applied_before() {
+    let sim = start(SimConfig::fast());
+    let dir = tempfile::tempdir().unwrap();
+    let bad = service("bad").replace("port: 80", "port: 700000");
+    write(
+        dir.path(),
+        "a.yaml",
+        &format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: settings}}\n---\n{bad}---\n{}",
+            deployment("web", "shop/web:1", 1)
+        ),
+    );
+    let output = up(&sim, dir.path(), "reject", &["-f", "a.yaml"]);
+    assert_eq!(code(&output), Some(1), "{}", show(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("applied before the failure (2): namespace/qa-reject created, configmap/settings created"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: apply service/bad (a.yaml document 2): rejected as invalid:"),
+        "{err}"
+    );
+    // Workloads come after Services: the Deployment was not applied.
+    assert!(sim
+        .get("apps/v1", "Deployment", "qa-reject", "web")
+        .is_none());
+}
+
+#[test]
+fn failed_requests_are_retried() {
+    let sim = start(SimConfig {
+        fail_rate: 0.1,
+        fail_codes: vec![500, 502],
+        seed: 7,
+        ..SimConfig::fast()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..10 {
+        text.push_str(&format!(
+            "{}---\n{}---\n",
+            deployment(&format!("s{i}"), "shop/app:1", 1),
+            service(&format!("s{i}"))
+        ));
+    }
+    write(dir.path(), "all.yaml", &text);
+    let output = up(&sim, dir.path(), "flaky", &["-f", "all.yaml", "--no-wait"]);
+    assert_eq!(code(&output), Some(0), "{}", show(&output));
+    assert_eq!(
+        sim.list("apps/v1", "Deployment", Some("qa-flaky")).len(),
+        10
+    );
+    assert_eq!(sim.list("v1", "Service", Some("qa-flaky")).len(), 10);
+    assert!(
+        sim.requests().iter().any(|r| r.status >= 500),
+        "no fault was injected"
+    );
+}
