@@ -203,9 +203,14 @@ pub async fn list_live(
         async move {
             let api = dynamic_api(conn, resource, Some(namespace));
             let params = ListParams::default().labels(&selector);
-            let list = with_retry(|| api.list_metadata(&params))
-                .await
-                .map_err(|e| conn.error(format!("list {} in {namespace}", resource.plural), &e))?;
+            let list = match with_retry(|| api.list_metadata(&params)).await {
+                Ok(list) => list,
+                // A kind applied before that the server no longer serves has nothing to prune.
+                Err(kube::Error::Api(status)) if status.code == 404 => return Ok(Vec::new()),
+                Err(e) => {
+                    return Err(conn.error(format!("list {} in {namespace}", resource.plural), &e))
+                }
+            };
             Ok::<_, Error>(
                 list.items
                     .into_iter()
