@@ -215,6 +215,17 @@ impl Plan {
         counts
     }
 
+    /// The workloads `--redeploy` patches, as (kind, name): those that already exist and roll
+    /// out when their pod template changes (a created one rolls out anyway).
+    pub fn redeploy_targets(&self) -> std::collections::BTreeSet<(String, String)> {
+        self.steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Configure | Action::Unchanged))
+            .filter(|s| crate::redeploy::rolls_out(&s.resource.group, &s.resource.kind))
+            .map(|s| (s.resource.kind.clone(), s.name.clone()))
+            .collect()
+    }
+
     /// Whether a stage after `stage` creates or configures anything.
     pub fn writes_after(&self, stage: usize) -> bool {
         self.steps
@@ -293,6 +304,10 @@ mod tests {
             ]
         );
         assert!(plan.writes());
+        assert_eq!(
+            plan.redeploy_targets().into_iter().collect::<Vec<_>>(),
+            vec![("Deployment".to_string(), "web".to_string())]
+        );
         let counts = plan.counts();
         assert_eq!(counts[&Action::Prune], 1);
         let batches = plan.batches(0);

@@ -13,6 +13,15 @@ use serde_json::{json, Value};
 
 use crate::labels;
 
+/// Whether changing a pod template of this kind rolls out new pods: Deployments, StatefulSets,
+/// DaemonSets, and CronJobs (their next Jobs). Not bare ReplicaSets, Jobs or Pods.
+pub fn rolls_out(group: &str, kind: &str) -> bool {
+    matches!(
+        (group, kind),
+        ("apps", "Deployment" | "StatefulSet" | "DaemonSet") | ("batch", "CronJob")
+    )
+}
+
 /// The pointer to the pod template inside a workload: `/spec/template`, or a CronJob's
 /// `/spec/jobTemplate/spec/template`.
 pub fn template_pointer(workload: &Value) -> &'static str {
@@ -143,6 +152,15 @@ mod tests {
                 ["qaenv.dev/deployment-id"],
             "4"
         );
+    }
+
+    #[test]
+    fn only_controllers_that_roll_out_are_redeployed() {
+        assert!(rolls_out("apps", "Deployment"));
+        assert!(rolls_out("batch", "CronJob"));
+        assert!(!rolls_out("apps", "ReplicaSet"));
+        assert!(!rolls_out("batch", "Job"));
+        assert!(!rolls_out("", "Pod"));
     }
 
     #[test]

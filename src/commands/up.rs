@@ -213,6 +213,7 @@ pub async fn run(
         plan: &plan,
         dry_run: args.dry_run,
         applied: Vec::new(),
+        redeployed: BTreeSet::new(),
         progress,
         timeout: args.timeout,
         started,
@@ -261,14 +262,22 @@ pub async fn run(
         }
     }
 
+    let redeployed = match (args.redeploy, args.dry_run) {
+        (false, _) => BTreeSet::new(),
+        (true, true) => plan.redeploy_targets(),
+        (true, false) => std::mem::take(&mut run.redeployed),
+    };
     let report = report(
         &env,
         &settings,
         &rendered,
         &plan,
         &namespace_meta,
-        namespace_action,
-        args.dry_run,
+        &Outcome {
+            namespace_action,
+            redeployed: &redeployed,
+            dry_run: args.dry_run,
+        },
     );
     let wait_last = !args.dry_run && !args.no_wait;
     let summary = summary_line(&report, started.elapsed());
@@ -577,6 +586,8 @@ struct Run<'a> {
     dry_run: bool,
     /// What was written so far, for the failure report.
     applied: Vec<String>,
+    /// The workloads `--redeploy` patched, as (kind, name).
+    redeployed: BTreeSet<(String, String)>,
     progress: Progress,
     timeout: std::time::Duration,
     started: Instant,
@@ -686,21 +697,15 @@ impl Run<'_> {
         outcome.finish(&what, &mut stderr)
     }
 
+    /// Patches a new deployment id into every workload of [`Plan::redeploy_targets`], reading
+    /// each kind's workloads once (a full list: the patch depends on the live template).
     async fn redeploy(&mut self) -> Result<()> {
         let id = redeploy::new_id(Timestamp::now());
-        let created: BTreeSet<(String, String)> = self
-            .plan
-            .steps
-            .iter()
-            .filter(|s| s.action == Action::Create)
-            .map(|s| (s.resource.kind.clone(), s.name.clone()))
-            .collect();
+        let targets = self.plan.redeploy_targets();
         let mut seen = BTreeSet::new();
         for object in &self.rendered.objects {
             let resource = &object.resource;
-            if !resource.is_workload()
-                || !resource.namespaced
-                || matches!(resource.kind.as_str(), "Pod" | "Job")
+            if !targets.contains(&(resource.kind.clone(), object.name.clone()))
                 || !seen.insert(resource.key())
             {
                 continue;
@@ -710,12 +715,8 @@ impl Run<'_> {
                 .map_err(|e| self.failed(e))?;
             for workload in live {
                 let name = text(&workload, "/metadata/name");
-                let rendered = self
-                    .rendered
-                    .objects
-                    .iter()
-                    .any(|o| o.resource.kind == resource.kind && o.name == name);
-                if !rendered || created.contains(&(resource.kind.clone(), name.clone())) {
+                let key = (resource.kind.clone(), name.clone());
+                if !targets.contains(&key) {
                     continue;
                 }
                 let patch = redeploy::deployment_id_patch(&workload, &id);
@@ -729,6 +730,7 @@ impl Run<'_> {
                     })?;
                 self.applied
                     .push(format!("{}/{name} redeployed", resource.display()));
+                self.redeployed.insert(key);
             }
         }
         Ok(())
@@ -784,21 +786,44 @@ impl Run<'_> {
     }
 }
 
-/// Builds the report.
+/// What a run did beyond its plan.
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome<'a> {
+    /// What happened to the namespace.
+    pub namespace_action: Action,
+    /// The workloads `--redeploy` patched (or would patch), as (kind, name).
+    pub redeployed: &'a BTreeSet<(String, String)>,
+    /// Whether this was a dry run.
+    pub dry_run: bool,
+}
+
+/// Builds the report; redeployed workloads read `redeployed` (`redeploy` in a dry run).
 pub fn report(
     env: &EnvName,
     settings: &Settings,
     rendered: &Rendered,
     plan: &Plan,
     meta: &NamespaceMeta,
-    namespace_action: Action,
-    dry_run: bool,
+    outcome: &Outcome<'_>,
 ) -> UpReport {
+    let Outcome {
+        namespace_action,
+        redeployed,
+        dry_run,
+    } = *outcome;
     let word = |action: Action| {
         if dry_run {
             action.planned().to_string()
         } else {
             action.done().to_string()
+        }
+    };
+    let redeploy_word = if dry_run { "redeploy" } else { "redeployed" };
+    let action_of = |step: &plan::Step| {
+        if redeployed.contains(&(step.resource.kind.clone(), step.name.clone())) {
+            redeploy_word.to_string()
+        } else {
+            word(step.action)
         }
     };
     let objects: Vec<ObjectReport> = plan
@@ -813,13 +838,13 @@ pub fn report(
             api_version: step.resource.api_version(),
             kind: step.resource.kind.clone(),
             name: step.name.clone(),
-            action: word(step.action),
+            action: action_of(step),
             display: step.display(),
         })
         .collect();
     let mut summary = BTreeMap::new();
-    for (action, count) in plan.counts() {
-        summary.insert(word(action), count);
+    for object in &objects {
+        *summary.entry(object.action.clone()).or_insert(0) += 1;
     }
     UpReport {
         environment: env.name.clone(),

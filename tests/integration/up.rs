@@ -397,9 +397,28 @@ fn redeploy_rolls_out_a_new_replica_set_with_the_same_image() {
         &sim,
         dir.path(),
         "rd",
+        &["-f", "web.yaml", "--redeploy", "--dry-run"],
+    );
+    assert_eq!(code(&output), Some(0), "{}", show(&output));
+    assert!(
+        stdout(&output).contains("deployment.apps/web   redeploy\n"),
+        "{}",
+        show(&output)
+    );
+    assert_eq!(sim.list("apps/v1", "ReplicaSet", Some("qa-rd")).len(), 1);
+    sim.clear_requests();
+    let output = up(
+        &sim,
+        dir.path(),
+        "rd",
         &["-f", "web.yaml", "--redeploy", "--timeout", "30s"],
     );
     assert_eq!(code(&output), Some(0), "{}", show(&output));
+    assert!(
+        stdout(&output).contains("deployment.apps/web   redeployed\n"),
+        "{}",
+        show(&output)
+    );
     let requests = ours(&sim);
     let patches: Vec<&RequestRecord> = requests
         .iter()
