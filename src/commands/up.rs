@@ -232,7 +232,8 @@ pub async fn run(
             run.apply_stage(stage).await?;
             // A stage is waited for only when a later stage has something to apply.
             if stage < last && plan.writes_after(stage) {
-                run.wait_stage(stage, &settings.stages[stage].name).await?;
+                let waited = run.wait_stage(stage, &settings.stages[stage].name).await;
+                waited.map_err(|e| run.failed(e))?;
             }
         }
         if args.redeploy {

@@ -1128,3 +1128,39 @@ fn failed_requests_are_retried() {
         "no fault was injected"
     );
 }
+
+#[test]
+fn a_stage_that_never_gets_ready_stops_the_later_stages() {
+    let sim = start(SimConfig::fast());
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "queue.yaml",
+        &deployment("queue", "shop/queue:crashloop", 1),
+    );
+    write(
+        dir.path(),
+        "app.yaml",
+        &deployment("worker", "shop/worker:1", 1),
+    );
+    write(
+        dir.path(),
+        "qaenv.toml",
+        "[[stages]]\nname = \"queue\"\nsources = [\"queue.yaml\"]\n[[stages]]\nname = \"app\"\nsources = [\"app.yaml\"]\n",
+    );
+    let output = up(&sim, dir.path(), "stuck", &["--timeout", "3s"]);
+    assert_eq!(code(&output), Some(3), "{}", show(&output));
+    let err = stderr(&output);
+    assert!(err.contains("deployment/queue is not ready"), "{err}");
+    assert!(
+        err.contains("applied before the failure (2): namespace/qa-stuck created, deployment.apps/queue created"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: wait for stage queue of environment stuck timed out after 3s"),
+        "{err}"
+    );
+    assert!(sim
+        .get("apps/v1", "Deployment", "qa-stuck", "worker")
+        .is_none());
+}
