@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::{
     client::{parse_go_duration, parse_request_timeout, ConnectOptions},
+    config::{parse_key_value, parse_timeout, parse_ttl, Ttl},
     labels,
     limits::stats::Percent,
     output::{ColorChoice, Format},
@@ -18,6 +19,9 @@ use crate::{
 
 const EXAMPLES: &str = "\
 Examples:
+  # Deploy a branch's environment from a directory of manifests, and wait until it is Ready
+  kubectl qaenv up feature/ABC-12_login -f deploy/
+
   # Check what the cluster and your credentials allow
   kubectl qaenv doctor
 
@@ -102,6 +106,10 @@ pub enum Command {
     /// Check what the cluster and your credentials allow
     #[command(after_help = DOCTOR_HELP)]
     Doctor(DoctorArgs),
+
+    /// Create or update an environment: render, apply only what changed, wait until Ready
+    #[command(after_help = UP_HELP)]
+    Up(UpArgs),
 
     /// Print the plugin's version and git commit
     Version,
@@ -490,6 +498,106 @@ pub struct CanaryArgs {
     /// Output format
     #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReleaseFormat::Table)]
     pub output: ReleaseFormat,
+}
+
+const UP_HELP: &str = "\
+Renders the manifests (${VAR} substitution, --image overrides, the environment label on every
+object and pod template), creates or updates the namespace qa-<NAME>, applies with server-side
+apply (field manager kubectl-qaenv) only the objects whose manifest changed, prunes the objects
+no longer rendered, and waits until every workload is Ready, with a diagnosis of each one that
+is not. Defaults come from qaenv.toml in the working directory (see the README); flags win.
+
+Exit codes: 0 ok, 1 error, 3 timed out waiting, 4 refused (a namespace qaenv does not manage,
+cluster-scoped objects, not enough capacity with --strict-capacity).
+
+Examples:
+  kubectl qaenv up feature/ABC-12_login -f deploy/
+  kubectl qaenv up login -f app.yaml --set TAG=1.4.2 --image api=registry.example.com/api:pr-12
+  kubectl kustomize overlays/qa | kubectl qaenv up login -f - --no-wait
+  kubectl qaenv up login --redeploy              # sources from qaenv.toml; new pods, same tags
+  kubectl qaenv up login -f deploy/ --dry-run -o yaml";
+
+/// `kubectl qaenv up`.
+#[derive(Clone, Debug, Args)]
+pub struct UpArgs {
+    /// Environment name; a branch name such as feature/ABC-12_login is normalised
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Manifest file, directory (recursive: *.yaml, *.yml, *.json) or - for stdin; repeatable
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub files: Vec<PathBuf>,
+
+    /// Kustomization directory, rendered with `kubectl kustomize`
+    #[arg(short = 'k', long, value_name = "DIR")]
+    pub kustomize: Option<PathBuf>,
+
+    /// Image for containers of this name or this image repository; REF may be :TAG; repeatable
+    #[arg(long = "image", value_name = "CONTAINER_OR_REPO=REF", value_parser = parse_key_value)]
+    pub images: Vec<(String, String)>,
+
+    /// Value of a ${KEY} variable in the manifests; repeatable
+    #[arg(long = "set", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub set: Vec<(String, String)>,
+
+    /// Time to live from now (e.g. 12h, 7d) or never [default: 7d, or ttl in qaenv.toml]
+    #[arg(long, value_name = "DURATION|never", value_parser = parse_ttl)]
+    pub ttl: Option<Ttl>,
+
+    /// Owner recorded on the environment [default: the kubeconfig user, else $USER]
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+
+    /// Roll out every workload again even where the image tag did not change
+    #[arg(long)]
+    pub redeploy: bool,
+
+    /// Take over an existing namespace that qaenv did not create
+    #[arg(long)]
+    pub adopt: bool,
+
+    /// Allow cluster-scoped objects (they are applied outside the environment's namespace)
+    #[arg(long)]
+    pub allow_cluster_scoped: bool,
+
+    /// Wait until every workload is Ready (the default)
+    #[arg(long, overrides_with = "no_wait")]
+    pub wait: bool,
+
+    /// Do not wait after the last stage (stages still wait for each other)
+    #[arg(long, overrides_with = "wait")]
+    pub no_wait: bool,
+
+    /// How long to wait for readiness
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// Show what would change, validated by the server, without writing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Refuse (exit 4) instead of warning when the environment does not fit the free capacity
+    #[arg(long)]
+    pub strict_capacity: bool,
+
+    /// Project file [default: ./qaenv.toml when it exists]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = UpFormat::Table)]
+    pub output: UpFormat,
+}
+
+/// The formats `up` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum UpFormat {
+    /// The objects and their actions, then the environment's URLs.
+    Table,
+    /// The same as a JSON document.
+    Json,
+    /// The same as a YAML document.
+    Yaml,
 }
 
 #[cfg(test)]

@@ -52,6 +52,9 @@ pub struct Connection {
     pub endpoint: Endpoint,
     /// The current context's namespace (`default` when it names none); `-n` defaults to it.
     pub namespace: String,
+    /// The kubeconfig user (auth-info name) of the context; `None` in a cluster. `up` records
+    /// it as the environment's owner when `--owner` is not given.
+    pub user: Option<String>,
 }
 
 impl Connection {
@@ -174,6 +177,8 @@ pub struct SelectedContext {
     pub namespace: String,
     /// The cluster's server URL.
     pub server: String,
+    /// The context's user (auth-info name), if it names one.
+    pub user: Option<String>,
 }
 
 /// Picks `--context` or the current context and checks that its cluster exists and has a
@@ -245,6 +250,7 @@ pub fn select_context(loaded: &LoadedKubeconfig, context: Option<&str>) -> Resul
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| "default".into()),
         server,
+        user: ctx.user.clone().filter(|u| !u.is_empty()),
     })
 }
 
@@ -323,6 +329,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
     );
     let loaded = load_kubeconfig(&paths)?;
 
+    let mut user = None;
     let (mut config, endpoint) = match loaded {
         Some(loaded) => {
             let selected = select_context(&loaded, options.context.as_deref())?;
@@ -345,6 +352,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
                     Error::new(format!("cannot use context \"{}\"", selected.name), e)
                         .with_hint("check the cluster and user entries of this context (`kubectl config view`)")
                 })?;
+            user = selected.user.clone();
             let endpoint = Endpoint {
                 server: selected.server,
                 context: Some(selected.name),
@@ -398,6 +406,7 @@ pub async fn connect(options: &ConnectOptions) -> Result<Connection> {
         client,
         endpoint,
         namespace,
+        user,
     })
 }
 

@@ -229,6 +229,7 @@ mod tests {
     fn completes_subcommands_without_hidden_ones() {
         insta::assert_snapshot!(run(&[""]), @r"
         doctor	Check what the cluster and your credentials allow
+        up	Create or update an environment: render, apply only what changed, wait until Ready
         version	Print the plugin's version and git commit
         suggest-limits	Sample real usage from the metrics API and suggest requests and limits
         promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness

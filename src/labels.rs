@@ -48,6 +48,24 @@ pub const REASON_ROLLED_BACK: &str = "RolledBack";
 /// Event reason when `canary` puts two colours behind a Service or changes the weight.
 pub const REASON_CANARY: &str = "Canary";
 
+/// Object annotation: hash of the manifest `up` last applied to the object. A re-`up` whose
+/// rendered manifest hashes the same sends no request for the object; `up` prunes only objects
+/// that carry it.
+pub const APPLIED_HASH: &str = "qaenv.dev/applied-hash";
+/// Namespace annotation: the kinds `up` has applied into the environment (`apps/v1/Deployment`,
+/// comma-separated), so a kind that is no longer rendered at all is still listed for pruning.
+pub const APPLIED_KINDS: &str = "qaenv.dev/applied-kinds";
+
+/// The ResourceQuota `up` applies from `[quota]` in qaenv.toml.
+pub const QUOTA_NAME: &str = "qaenv-quota";
+/// The LimitRange `up` applies from `[limit_range]` in qaenv.toml.
+pub const LIMIT_RANGE_NAME: &str = "qaenv-limits";
+/// The NetworkPolicy `up` applies from `[isolation]` in qaenv.toml.
+pub const NETWORK_POLICY_NAME: &str = "qaenv-isolation";
+
+/// The project file `up` reads defaults from.
+pub const CONFIG_FILE: &str = "qaenv.toml";
+
 /// Field manager for server-side apply and patches.
 pub const FIELD_MANAGER: &str = "kubectl-qaenv";
 
@@ -76,6 +94,8 @@ mod tests {
             PREVIOUS_SELECTOR,
             CANARY,
             REPLICAS_BEFORE_CANARY,
+            APPLIED_HASH,
+            APPLIED_KINDS,
         ] {
             assert!(name.starts_with(&format!("{DOMAIN}/")), "{name}");
         }

@@ -16,21 +16,35 @@
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`release`]: blue/green and canary planning (colours, gates, replica splits, patches);
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
+//! - `up`'s pure steps: [`config`] (qaenv.toml and flags), [`manifest`] (sources and
+//!   documents), [`render`] (variables, images, safety rules, labels, applied hash), [`kinds`]
+//!   (kind → resource, apply order), [`plan`] (create/configure/unchanged/prune), [`capacity`]
+//!   (the pre-flight), [`guard`] (quota, limit range, isolation, pull secrets), [`redeploy`]
+//!   (the deployment-id JSON patch, shared with `bump`); and its thin API calls, [`apply`];
 //! - [`commands`]: one module per subcommand.
 
+pub mod apply;
+pub mod capacity;
 pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod complete;
+pub mod config;
 pub mod env;
 pub mod error;
+pub mod guard;
 pub mod health;
+pub mod kinds;
 pub mod labels;
 pub mod limits;
+pub mod manifest;
 pub mod output;
+pub mod plan;
 pub mod prompt;
 pub mod quantity;
+pub mod redeploy;
 pub mod release;
+pub mod render;
 pub mod wait;
 
 use std::io::Write;
@@ -43,6 +57,7 @@ use output::Terminal;
 pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<()> {
     let options = cli.global.connect_options();
     match cli.command {
+        Command::Up(args) => commands::up::run(&args, &options, out, terminal).await,
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
         Command::SuggestLimits(args) => {

@@ -8,4 +8,5 @@ pub mod doctor;
 pub mod promote;
 pub mod rollback;
 pub mod suggest_limits;
+pub mod up;
 pub mod version;

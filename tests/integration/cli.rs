@@ -28,13 +28,21 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
         text.contains("Usage: kubectl qaenv [OPTIONS] <COMMAND>"),
         "{text}"
     );
-    for command in ["doctor", "version", "promote", "rollback", "canary"] {
+    for command in [
+        "doctor",
+        "up",
+        "version",
+        "suggest-limits",
+        "promote",
+        "rollback",
+        "canary",
+    ] {
         assert!(
             text.contains(&format!("\n  {command} ")),
             "{command} missing:\n{text}"
         );
     }
-    for later in ["up", "down", "ls", "status", "bump", "__complete"] {
+    for later in ["down", "ls", "status", "bump", "__complete"] {
         assert!(
             !text.contains(&format!("\n  {later} ")),
             "{later} must not exist yet:\n{text}"
@@ -45,10 +53,10 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
 #[test]
 fn commands_of_later_issues_are_absent_not_stubs() {
     let home = tempfile::tempdir().unwrap();
-    let output = run(qaenv(home.path()).args(["up", "feature/login"]));
+    let output = run(qaenv(home.path()).args(["down", "feature/login"]));
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("unrecognized subcommand 'up'"),
+        stderr(&output).contains("unrecognized subcommand 'down'"),
         "{}",
         stderr(&output)
     );

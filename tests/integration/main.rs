@@ -6,7 +6,9 @@
 //! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
 //! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
-//! - `promote`: `promote`, `rollback` and `canary` against kube-sim.
+//! - `promote`: `promote`, `rollback` and `canary` against kube-sim;
+//! - `up`: `up` against kube-sim: corpus environments, no-change and partial updates, prunes,
+//!   redeploy, stages, wait diagnoses, safety refusals, dry run, concurrency, guard rails.
 
 mod cli;
 mod common;
@@ -15,3 +17,4 @@ mod krew;
 mod limits;
 mod promote;
 mod sim;
+mod up;
