@@ -9,6 +9,7 @@
 //! - [`error`]: the one error type, exit codes, API failures in a user's words;
 //! - [`labels`]: every label, annotation and fixed name qaenv writes;
 //! - [`env`]: environment names (branch name -> label -> namespace);
+//! - [`environment`]: what a namespace says about its environment (owner, expiry), listing them;
 //! - [`health`]: is each workload ready, and if not why (pure, shared by up/status/promote);
 //! - [`wait`]: listing and watching workloads until they are ready (the I/O side of `health`);
 //! - [`quantity`]: resource quantities;
@@ -31,6 +32,7 @@ pub mod commands;
 pub mod complete;
 pub mod config;
 pub mod env;
+pub mod environment;
 pub mod error;
 pub mod guard;
 pub mod health;

@@ -156,7 +156,8 @@ impl WaitOutcome {
     /// The error for a wait that did not end Ready, `None` otherwise. `what` is the verb
     /// phrase of the caller ("wait for environment feature-x"):
     /// `wait for environment feature-x timed out after 10m: 2 of 5 workloads not ready`
-    /// (exit code 3), or `… failed: 1 of 5 workloads failed and cannot become ready` (exit 1).
+    /// (exit code 3), or `… failed: 1 of 5 workloads failed and cannot become ready` (exit 3
+    /// when a Deployment exceeded its progress deadline, exit 1 for a failed Job).
     pub fn error(&self, what: &str) -> Option<Error> {
         let total = self.workloads.len();
         let unready = self.unready().count();
@@ -173,13 +174,25 @@ impl WaitOutcome {
                      longer with --timeout",
                 ),
             ),
-            WaitEnd::Failed => Some(
-                Error::new(
+            WaitEnd::Failed => {
+                let error = Error::new(
                     format!("{what} failed"),
                     format!("{unready} of {total} workloads failed and cannot become ready"),
                 )
-                .with_hint("the diagnosis above says why; fix it and run the command again"),
-            ),
+                .with_hint("the diagnosis above says why; fix it and run the command again");
+                // A Deployment past its progressDeadlineSeconds timed out by Kubernetes' own
+                // clock: exit 3, as a wait that ran out of time. Only a failed Job is an error.
+                let deadline = self.unready().any(|w| {
+                    w.reasons
+                        .iter()
+                        .any(|r| matches!(r, Reason::ProgressDeadlineExceeded { .. }))
+                });
+                Some(if deadline {
+                    error.with_exit(ExitCode::TimedOut)
+                } else {
+                    error
+                })
+            }
         }
     }
 
@@ -702,6 +715,12 @@ mod tests {
             error.to_string(),
             "wait failed: 1 of 2 workloads failed and cannot become ready"
         );
+        let mut deadline = outcome(WaitEnd::Failed);
+        deadline.workloads[1].reasons = vec![Reason::ProgressDeadlineExceeded {
+            message: "ReplicaSet \"api-1\" has timed out progressing.".into(),
+        }];
+        let error = deadline.error("wait").unwrap();
+        assert_eq!(error.exit_code(), ExitCode::TimedOut);
         let mut ready = outcome(WaitEnd::Ready);
         ready.workloads.truncate(1);
         let mut stderr = Vec::new();
