@@ -34,6 +34,9 @@ pub struct Environment {
     pub expires_at: Option<Timestamp>,
     /// Where its manifests came from.
     pub source: Option<String>,
+    /// Its URLs as `up` recorded them (empty when it has no Ingress host, or was created by a
+    /// qaenv that did not record them).
+    pub urls: Vec<String>,
     /// The namespace is being deleted.
     pub terminating: bool,
 }
@@ -68,6 +71,9 @@ impl Environment {
                 .or_else(|| meta.creation_timestamp.as_ref().map(|t| t.0)),
             expires_at: annotation(labels::EXPIRES_AT).and_then(|t| t.parse().ok()),
             source: annotation(labels::SOURCE),
+            urls: annotation(labels::URLS)
+                .map(|text| parse_urls(&text))
+                .unwrap_or_default(),
             terminating: meta.deletion_timestamp.is_some()
                 || namespace.status.as_ref().and_then(|s| s.phase.as_deref())
                     == Some("Terminating"),
@@ -86,6 +92,15 @@ impl Environment {
             Some(at) => relative(at, now),
         }
     }
+}
+
+/// The URLs of the [`labels::URLS`] annotation: comma-separated, blanks dropped.
+pub fn parse_urls(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Whether an object's metadata carries qaenv's managed-by label.
@@ -200,6 +215,10 @@ mod tests {
             (labels::CREATED_AT, "2026-11-21T09:00:00Z"),
             (labels::EXPIRES_AT, "2026-11-28T09:00:00Z"),
             (labels::SOURCE, "git@example.com:shop.git"),
+            (
+                labels::URLS,
+                "https://login.qa.example.com/, http://api.login.qa.example.com/",
+            ),
         ]))
         .unwrap();
         assert_eq!(env.name, "login");
@@ -207,6 +226,13 @@ mod tests {
         assert_eq!(env.owner.as_deref(), Some("alice"));
         assert_eq!(env.created_at, Some(ts("2026-11-21T09:00:00Z")));
         assert_eq!(env.expires_at, Some(ts("2026-11-28T09:00:00Z")));
+        assert_eq!(
+            env.urls,
+            [
+                "https://login.qa.example.com/",
+                "http://api.login.qa.example.com/"
+            ]
+        );
         assert!(!env.terminating);
     }
 
@@ -224,6 +250,8 @@ mod tests {
         assert_eq!(env.created_at, Some(ts("2026-11-20T10:00:00Z")));
         assert_eq!(env.expires_at, None, "an unreadable expiry never expires");
         assert_eq!(env.owner, None);
+        assert!(env.urls.is_empty());
+        assert_eq!(parse_urls(" , http://a/ ,"), ["http://a/"]);
     }
 
     #[test]

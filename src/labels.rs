@@ -28,6 +28,9 @@ pub const EXPIRES_AT: &str = "qaenv.dev/expires-at";
 pub const SOURCE: &str = "qaenv.dev/source";
 /// Namespace annotation: hash of the applied specification.
 pub const SPEC_HASH: &str = "qaenv.dev/spec-hash";
+/// Namespace annotation: the environment's URLs (from its Ingress hosts), comma-separated, so
+/// `ls` shows them without reading every namespace's Ingresses.
+pub const URLS: &str = "qaenv.dev/urls";
 /// Pod-template annotation that `bump` changes to force a rollout.
 pub const DEPLOYMENT_ID: &str = "qaenv.dev/deployment-id";
 /// Service annotation keeping the selector before a `promote`, for `rollback`.
@@ -90,6 +93,7 @@ mod tests {
             EXPIRES_AT,
             SOURCE,
             SPEC_HASH,
+            URLS,
             DEPLOYMENT_ID,
             PREVIOUS_SELECTOR,
             CANARY,

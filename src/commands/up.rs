@@ -193,6 +193,7 @@ pub async fn run(
         source: settings.source.clone(),
         spec_hash: render::spec_hash(&rendered.objects),
         kinds: recorded_kinds,
+        urls: render::urls(&rendered.objects),
     };
     let namespace_object = namespace_manifest(&env, &namespace_meta);
     let namespace_action = match &existing {
@@ -479,7 +480,13 @@ pub struct NamespaceMeta {
     pub spec_hash: String,
     /// Applied kinds, as `apps/v1/Deployment`.
     pub kinds: BTreeSet<String>,
+    /// The environment's URLs (from its Ingress hosts), for `ls`.
+    pub urls: Vec<String>,
 }
+
+/// Namespace annotations `up` sets only sometimes (an expiry unless `--ttl never`, URLs when an
+/// Ingress has a host): one that is no longer set is a change, so the apply removes it.
+const OPTIONAL_ANNOTATIONS: [&str; 2] = [labels::EXPIRES_AT, labels::URLS];
 
 /// The namespace as `up` applies it.
 pub fn namespace_manifest(env: &EnvName, meta: &NamespaceMeta) -> Value {
@@ -495,6 +502,9 @@ pub fn namespace_manifest(env: &EnvName, meta: &NamespaceMeta) -> Value {
         labels::APPLIED_KINDS.into(),
         json!(meta.kinds.iter().cloned().collect::<Vec<_>>().join(",")),
     );
+    if !meta.urls.is_empty() {
+        annotations.insert(labels::URLS.into(), json!(meta.urls.join(",")));
+    }
     json!({
         "apiVersion": "v1",
         "kind": "Namespace",
@@ -523,19 +533,12 @@ pub fn namespace_changed(live: &Value, desired: &Value) -> bool {
             }
         }
     }
-    // `never` drops the expiry qaenv set before.
-    desired
-        .pointer(&format!(
-            "/metadata/annotations/{}",
-            labels::EXPIRES_AT.replace('/', "~1")
-        ))
-        .is_none()
-        && live
-            .pointer(&format!(
-                "/metadata/annotations/{}",
-                labels::EXPIRES_AT.replace('/', "~1")
-            ))
-            .is_some()
+    // `never` drops the expiry qaenv set before; an environment without Ingress hosts any
+    // more drops its URLs.
+    OPTIONAL_ANNOTATIONS.iter().any(|key| {
+        let pointer = format!("/metadata/annotations/{}", key.replace('/', "~1"));
+        desired.pointer(&pointer).is_none() && live.pointer(&pointer).is_some()
+    })
 }
 
 /// Warns, or refuses with `--strict-capacity`, when changed workloads will not fit.
@@ -965,6 +968,7 @@ mod tests {
             source: "deploy/".into(),
             spec_hash: "abc".into(),
             kinds: ["apps/v1/Deployment".to_string(), "v1/Service".to_string()].into(),
+            urls: vec!["https://login.qa.example.com/".into()],
         }
     }
 
@@ -982,6 +986,7 @@ mod tests {
         assert_eq!(a[labels::OWNER], "alice");
         assert_eq!(a[labels::EXPIRES_AT], "2026-11-29T10:00:00Z");
         assert_eq!(a[labels::APPLIED_KINDS], "apps/v1/Deployment,v1/Service");
+        assert_eq!(a[labels::URLS], "https://login.qa.example.com/");
         let never = namespace_manifest(
             &env,
             &NamespaceMeta {
@@ -1018,6 +1023,21 @@ mod tests {
         );
         assert!(namespace_changed(&live, &never));
         assert!(!namespace_changed(&never, &never));
+        let no_urls = namespace_manifest(
+            &env,
+            &NamespaceMeta {
+                urls: Vec::new(),
+                ..meta()
+            },
+        );
+        assert!(no_urls["metadata"]["annotations"]
+            .get(labels::URLS)
+            .is_none());
+        assert!(
+            namespace_changed(&live, &no_urls),
+            "dropped URLs are a change"
+        );
+        assert!(!namespace_changed(&no_urls, &no_urls));
     }
 
     #[test]
