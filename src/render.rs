@@ -525,13 +525,20 @@ pub fn spec_hash(objects: &[RenderedObject]) -> String {
 
 /// The URLs of the environment: each Ingress rule's host, `https` when a TLS entry names it.
 pub fn urls(objects: &[RenderedObject]) -> Vec<String> {
+    ingress_urls(
+        objects
+            .iter()
+            .filter(|o| o.resource.kind == "Ingress")
+            .map(|o| &o.object),
+    )
+}
+
+/// The URLs of Ingresses (as rendered or as listed from the cluster): `https://HOST/` for a
+/// rule's host that a TLS entry covers, `http://HOST/` otherwise, each once, in order.
+pub fn ingress_urls<'a>(ingresses: impl IntoIterator<Item = &'a Value>) -> Vec<String> {
     let mut out = Vec::new();
-    for object in objects {
-        if object.resource.kind != "Ingress" {
-            continue;
-        }
+    for object in ingresses {
         let tls_hosts: BTreeSet<&str> = object
-            .object
             .pointer("/spec/tls")
             .and_then(Value::as_array)
             .into_iter()
@@ -541,7 +548,6 @@ pub fn urls(objects: &[RenderedObject]) -> Vec<String> {
             .filter_map(Value::as_str)
             .collect();
         let rules = object
-            .object
             .pointer("/spec/rules")
             .and_then(Value::as_array)
             .into_iter()
