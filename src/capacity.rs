@@ -26,7 +26,8 @@ pub struct Resources {
 }
 
 impl Resources {
-    fn add(&mut self, other: Resources) {
+    /// Adds `other` to these.
+    pub fn add(&mut self, other: Resources) {
         self.cpu_millis += other.cpu_millis;
         self.memory_bytes += other.memory_bytes;
     }
@@ -177,6 +178,30 @@ impl ClusterCapacity {
 
 /// Sums nodes and pods (as listed from the API) for an environment in `namespace`.
 pub fn cluster_capacity(nodes: &[Value], pods: &[Value], namespace: &str) -> ClusterCapacity {
+    capacity_excluding(nodes, pods, Some(namespace))
+}
+
+/// Sums nodes and pods (as listed from the API) for the whole cluster: what `ls -o wide` and
+/// `status` show as free (every environment's pods count as requested).
+pub fn cluster_free(nodes: &[Value], pods: &[Value]) -> ClusterCapacity {
+    capacity_excluding(nodes, pods, None)
+}
+
+/// How many more environments that each request `each` fit into `free`: the smaller of the
+/// CPU and the memory quotient, ignoring a resource `each` does not request. `None` when
+/// `each` requests nothing (any number fits, so there is nothing to tell).
+pub fn how_many_fit(free: Resources, each: Resources) -> Option<i128> {
+    let quotient = |free: i128, each: i128| (each > 0).then(|| free.max(0) / each);
+    match (
+        quotient(free.cpu_millis, each.cpu_millis),
+        quotient(free.memory_bytes, each.memory_bytes),
+    ) {
+        (Some(cpu), Some(memory)) => Some(cpu.min(memory)),
+        (one, other) => one.or(other),
+    }
+}
+
+fn capacity_excluding(nodes: &[Value], pods: &[Value], exclude: Option<&str>) -> ClusterCapacity {
     let mut capacity = ClusterCapacity::default();
     for node in nodes {
         if node.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
@@ -202,7 +227,8 @@ pub fn cluster_capacity(nodes: &[Value], pods: &[Value], namespace: &str) -> Clu
             .pointer("/status/phase")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let in_env = pod.pointer("/metadata/namespace").and_then(Value::as_str) == Some(namespace);
+        let in_env = exclude.is_some()
+            && pod.pointer("/metadata/namespace").and_then(Value::as_str) == exclude;
         if !scheduled || in_env || matches!(phase, "Succeeded" | "Failed") {
             continue;
         }
@@ -331,6 +357,47 @@ mod tests {
             text,
             "not enough cpu: the environment requests cpu 7.5, memory 1Ki; the cluster has cpu 7, memory 31Gi free (cpu 8, memory 32Gi allocatable on 2 nodes, cpu 1, memory 1Gi requested by other pods)"
         );
+    }
+
+    #[test]
+    fn the_whole_cluster_counts_every_scheduled_pod() {
+        let nodes = vec![json!({"status": {"allocatable": {"cpu": "4", "memory": "8Gi"}}})];
+        let pod = |ns: &str| {
+            json!({
+                "metadata": {"namespace": ns},
+                "spec": {"nodeName": "n1", "containers": [{"resources": {"requests": {"cpu": "500m", "memory": "1Gi"}}}]},
+                "status": {"phase": "Running"}
+            })
+        };
+        let capacity = cluster_free(&nodes, &[pod("qa-a"), pod("other")]);
+        assert_eq!(capacity.requested.cpu_millis, 1000);
+        assert_eq!(
+            capacity.free(),
+            Resources {
+                cpu_millis: 3000,
+                memory_bytes: 6 * 1024 * 1024 * 1024
+            }
+        );
+    }
+
+    #[test]
+    fn environments_that_fit_take_the_scarcer_resource() {
+        let gi = 1024 * 1024 * 1024;
+        let free = Resources {
+            cpu_millis: 3000,
+            memory_bytes: 6 * gi,
+        };
+        let each = |cpu_millis, memory_bytes| Resources {
+            cpu_millis,
+            memory_bytes,
+        };
+        assert_eq!(how_many_fit(free, each(1000, gi)), Some(3));
+        assert_eq!(how_many_fit(free, each(500, 4 * gi)), Some(1));
+        assert_eq!(how_many_fit(free, each(0, 2 * gi)), Some(3));
+        assert_eq!(how_many_fit(free, each(4000, gi)), Some(0));
+        assert_eq!(how_many_fit(free, each(0, 0)), None);
+        let overcommitted = each(-500, gi);
+        assert_eq!(how_many_fit(overcommitted, each(100, 1)), Some(0));
     }
 
     #[test]

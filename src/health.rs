@@ -922,6 +922,29 @@ fn pod_reasons(snapshot: &Snapshot, pod: &Pod) -> Vec<Reason> {
     reasons
 }
 
+/// Why one pod is not ready, judged from the pod alone (no events): what `ls` can tell from
+/// one list of pods across namespaces. Empty when the pod is Ready. Unschedulable pods are
+/// found by their `PodScheduled=False` condition, crash loops and image pulls by their
+/// container statuses; anything else is [`Reason::PodNotReady`].
+pub fn pod_problems(pod: &Pod) -> Vec<Reason> {
+    pod_reasons(&Snapshot::default(), pod)
+}
+
+/// Whether the pod's `Ready` condition is true.
+pub fn is_pod_ready(pod: &Pod) -> bool {
+    pod_ready(pod)
+}
+
+/// Container restarts of a pod, init containers included.
+pub fn restarts_of(pod: &Pod) -> i32 {
+    pod_restarts(pod)
+}
+
+/// The pod's phase (`Pending` when it has none yet).
+pub fn phase_of(pod: &Pod) -> &str {
+    phase(pod)
+}
+
 /// The scheduler's message: the `PodScheduled=False` condition's, else the latest
 /// `FailedScheduling` event's while the pod has no node.
 fn unschedulable_message(snapshot: &Snapshot, pod: &Pod) -> Option<String> {
