@@ -37,6 +37,10 @@ Examples:
   # Switch this namespace's Services from the blue to the green Deployments
   kubectl qaenv promote green
 
+  # Every environment, with its status, expiry and URL; then one in depth
+  kubectl qaenv ls
+  kubectl qaenv status feature/ABC-12_login
+
 Exit codes: 0 ok, 1 error, 2 usage, 3 timed out, 4 refused, 130 interrupted.";
 
 /// Per-branch QA environments on a shared Kubernetes cluster.
@@ -128,6 +132,14 @@ pub enum Command {
     /// Put two colours behind Services and split their replicas to a traffic weight
     #[command(after_help = CANARY_HELP)]
     Canary(CanaryArgs),
+
+    /// List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
+    #[command(after_help = LS_HELP)]
+    Ls(LsArgs),
+
+    /// Show one environment: workloads and why they are not ready, events, quota, colours
+    #[command(visible_alias = "describe", after_help = STATUS_HELP)]
+    Status(StatusArgs),
 
     /// Shell-completion backend for kubectl (cobra protocol); see kubectl_complete-qaenv
     #[command(name = "__complete", hide = true, disable_help_flag = true)]
@@ -500,6 +512,103 @@ pub struct CanaryArgs {
     pub output: ReleaseFormat,
 }
 
+const LS_HELP: &str = "\
+One table of every environment in the cluster, from three requests however many there are:
+the namespaces qaenv manages, every pod and the nodes.
+
+STATUS is the strongest of: Terminating (the namespace is being deleted), Expired (past its
+expiry), Degraded (a pod crash-loops, cannot pull its image or cannot be scheduled, or a Job
+failed), Progressing (a pod is not ready yet), Ready. ls judges from pods; `status NAME` also
+looks at the workloads (a Deployment that cannot create pods). READY counts ready pods.
+Under the table, on stderr: the cluster's free allocatable (nodes' allocatable minus the
+requests of scheduled pods), what the environments request, and how many more of their
+average size fit. -o wide adds each environment's CPU and memory requests and images.
+-o name prints environment names, one per line, for other qaenv commands.
+
+Examples:
+  # Every environment
+  kubectl qaenv ls
+
+  # Mine, with requests and images
+  kubectl qaenv ls --owner alice -o wide
+
+  # Expired environments, as names for a clean-up script
+  kubectl qaenv ls --expired -o name
+
+  # Environments whose namespace carries a label, as JSON
+  kubectl qaenv ls -l team=payments -o json";
+
+const STATUS_HELP: &str = "\
+Everything about one environment: owner, created, expiry, source and URLs; each workload with
+ready/desired, images, restarts and why it is not ready (with the evidence and a hint); the
+last Warning events; ResourceQuota usage against its limits; which colour each blue/green
+Service selects (label `color`), a canary's weight and the selector rollback would return to;
+the environment's requests against the cluster's free allocatable.
+
+NAME is the environment (a branch name is normalised, as for up). Exits 1 when its namespace
+does not exist, 4 when the namespace is not managed by qaenv.
+
+Examples:
+  kubectl qaenv status feature/ABC-12_login
+  kubectl qaenv describe login -o json";
+
+/// `kubectl qaenv ls`.
+#[derive(Clone, Debug, Args)]
+pub struct LsArgs {
+    /// Only environments whose namespace matches this label selector (e.g. team=payments)
+    #[arg(short = 'l', long = "selector", value_name = "SELECTOR")]
+    pub selector: Option<String>,
+
+    /// Only environments of this owner
+    #[arg(long, value_name = "WHO")]
+    pub owner: Option<String>,
+
+    /// Only environments past their expiry
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = Format::Table)]
+    pub output: Format,
+
+    /// Do not print the header line nor the capacity line (table and wide)
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+/// `kubectl qaenv status`.
+#[derive(Clone, Debug, Args)]
+pub struct StatusArgs {
+    /// Environment name; a branch name such as feature/ABC-12_login is normalised
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = StatusFormat::Table)]
+    pub output: StatusFormat,
+}
+
+/// The formats `status` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    /// Sections, as kubectl describe.
+    Table,
+    /// The report as a JSON document.
+    Json,
+    /// The report as a YAML document.
+    Yaml,
+}
+
+impl From<StatusFormat> for Format {
+    fn from(format: StatusFormat) -> Format {
+        match format {
+            StatusFormat::Table => Format::Table,
+            StatusFormat::Json => Format::Json,
+            StatusFormat::Yaml => Format::Yaml,
+        }
+    }
+}
+
 const UP_HELP: &str = "\
 Renders the manifests (${VAR} substitution, --image overrides, the environment label on every
 object and pod template), creates or updates the namespace qa-<NAME>, applies with server-side
@@ -710,6 +819,48 @@ mod tests {
         ] {
             let err = Cli::try_parse_from(["kubectl-qaenv"].iter().chain(line)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{line:?}");
+        }
+    }
+
+    #[test]
+    fn ls_and_status_parse_the_fixed_surface() {
+        let cli = Cli::try_parse_from([
+            "kubectl-qaenv",
+            "ls",
+            "-l",
+            "team=pay",
+            "--owner",
+            "alice",
+            "--expired",
+            "-o",
+            "wide",
+            "--no-headers",
+        ])
+        .unwrap();
+        let Command::Ls(args) = cli.command else {
+            panic!("expected ls");
+        };
+        assert_eq!(args.selector.as_deref(), Some("team=pay"));
+        assert_eq!(args.owner.as_deref(), Some("alice"));
+        assert!(args.expired && args.no_headers);
+        assert_eq!(args.output, Format::Wide);
+        for alias in ["status", "describe"] {
+            let cli =
+                Cli::try_parse_from(["kubectl-qaenv", alias, "feature/x", "-o", "yaml"]).unwrap();
+            let Command::Status(args) = cli.command else {
+                panic!("expected status");
+            };
+            assert_eq!(args.name, "feature/x");
+            assert_eq!(args.output, StatusFormat::Yaml);
+        }
+        for bad in [
+            &["status"][..],
+            &["status", "x", "-o", "wide"],
+            &["ls", "-o", "csv"],
+            &["ls", "extra"],
+        ] {
+            let err = Cli::try_parse_from(["kubectl-qaenv"].iter().chain(bad)).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
         }
     }
 

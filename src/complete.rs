@@ -235,6 +235,8 @@ mod tests {
         promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness
         rollback	Switch Services back to the selector the last promote or canary replaced
         canary	Put two colours behind Services and split their replicas to a traffic weight
+        ls	List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
+        status	Show one environment: workloads and why they are not ready, events, quota, colours
         :4
         ");
         assert_eq!(

@@ -10,6 +10,8 @@
 //! - [`labels`]: every label, annotation and fixed name qaenv writes;
 //! - [`env`]: environment names (branch name -> label -> namespace);
 //! - [`environment`]: what a namespace says about its environment (owner, expiry), listing them;
+//! - [`fleet`]: every environment at a glance (`ls`): STATUS, pods, requests, free capacity;
+//! - [`describe`]: one environment in depth (`status`): workloads, events, quotas, colours;
 //! - [`health`]: is each workload ready, and if not why (pure, shared by up/status/promote);
 //! - [`wait`]: listing and watching workloads until they are ready (the I/O side of `health`);
 //! - [`quantity`]: resource quantities;
@@ -31,9 +33,11 @@ pub mod client;
 pub mod commands;
 pub mod complete;
 pub mod config;
+pub mod describe;
 pub mod env;
 pub mod environment;
 pub mod error;
+pub mod fleet;
 pub mod guard;
 pub mod health;
 pub mod kinds;
@@ -68,6 +72,8 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
         Command::Promote(args) => commands::promote::run(&args, &options, out, terminal).await,
         Command::Rollback(args) => commands::rollback::run(&args, &options, out, terminal).await,
         Command::Canary(args) => commands::canary::run(&args, &options, out, terminal).await,
+        Command::Ls(args) => commands::ls::run(&args, &options, out, terminal).await,
+        Command::Status(args) => commands::status::run(&args, &options, out, terminal).await,
         Command::Complete { words } => run_completion(&words, out),
     }
 }

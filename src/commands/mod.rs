@@ -5,8 +5,10 @@
 
 pub mod canary;
 pub mod doctor;
+pub mod ls;
 pub mod promote;
 pub mod rollback;
+pub mod status;
 pub mod suggest_limits;
 pub mod up;
 pub mod version;
