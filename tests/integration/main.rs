@@ -6,6 +6,7 @@
 //! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
 //! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
+//! - `ls`: `ls` and `status` against kube-sim: request budget, every STATUS, filters, URLs;
 //! - `promote`: `promote`, `rollback` and `canary` against kube-sim;
 //! - `up`: `up` against kube-sim: corpus environments, no-change and partial updates, prunes,
 //!   redeploy, stages, wait diagnoses, safety refusals, dry run, concurrency, guard rails.
@@ -15,6 +16,7 @@ mod common;
 mod health;
 mod krew;
 mod limits;
+mod ls;
 mod promote;
 mod sim;
 mod up;
