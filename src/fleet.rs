@@ -17,8 +17,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::{Container, Pod, PodSpec};
 use serde::Serialize;
+use serde_json::{json, Value};
 
 use crate::{
     capacity::{self, ClusterCapacity, Resources},
@@ -271,10 +272,10 @@ pub fn tally<'a>(pods: impl IntoIterator<Item = &'a Pod> + Clone) -> PodTally {
             continue;
         }
         if let Some(spec) = &pod.spec {
-            let spec = serde_json::to_value(spec).unwrap_or_default();
-            tally
-                .requests
-                .add(capacity::pod_requests(&spec, Resources::default()));
+            tally.requests.add(capacity::pod_requests(
+                &spec_resources(spec),
+                Resources::default(),
+            ));
         }
         if pod.metadata.deletion_timestamp.is_some() {
             continue;
@@ -294,6 +295,31 @@ pub fn tally<'a>(pods: impl IntoIterator<Item = &'a Pod> + Clone) -> PodTally {
     }
     tally.images = images.into_iter().collect();
     tally
+}
+
+/// The part of a pod spec [`capacity::pod_requests`] reads, as JSON: the containers'
+/// resources (a whole spec is many times bigger, and `ls` converts thousands).
+fn spec_resources(spec: &PodSpec) -> Value {
+    let resources = |containers: &[Container]| -> Vec<Value> {
+        containers
+            .iter()
+            .map(|c| json!({"resources": c.resources}))
+            .collect()
+    };
+    json!({
+        "nodeName": spec.node_name,
+        "containers": resources(&spec.containers),
+        "initContainers": resources(spec.init_containers.as_deref().unwrap_or_default()),
+    })
+}
+
+/// The fields of a pod [`capacity::cluster_free`] reads, as JSON.
+pub fn capacity_fields(pod: &Pod) -> Value {
+    json!({
+        "metadata": {"namespace": pod.metadata.namespace},
+        "spec": pod.spec.as_ref().map(spec_resources),
+        "status": {"phase": pod.status.as_ref().and_then(|s| s.phase.as_deref())},
+    })
 }
 
 /// One line of `ls`.
@@ -824,6 +850,29 @@ mod tests {
         assert_eq!(t.requests.cpu_millis, 300);
         assert_eq!(t.requests.memory_bytes, 3 * 128 * 1024 * 1024);
         assert_eq!(t.images, ["registry.local/web:1.0"]);
+    }
+
+    #[test]
+    fn capacity_reads_the_same_from_the_slim_fields() {
+        let mut pending = pod("qa-a", "web-3", false);
+        pending.spec.as_mut().unwrap().node_name = None;
+        let pods = [
+            pod("qa-a", "web-1", true),
+            job_pod("qa-a", "m-1", "Succeeded"),
+            pending,
+        ];
+        let nodes = [json!({"status": {"allocatable": {"cpu": "2", "memory": "1Gi"}}})];
+        let whole: Vec<Value> = pods
+            .iter()
+            .map(|p| serde_json::to_value(p).unwrap())
+            .collect();
+        let slim: Vec<Value> = pods.iter().map(capacity_fields).collect();
+        let capacity = capacity::cluster_free(&nodes, &slim);
+        assert_eq!(capacity, capacity::cluster_free(&nodes, &whole));
+        assert_eq!(
+            capacity.requested.cpu_millis, 100,
+            "only the scheduled, unfinished pod"
+        );
     }
 
     fn sample_rows() -> Vec<EnvRow> {

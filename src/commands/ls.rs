@@ -72,10 +72,7 @@ pub async fn run(
     let rows = fleet::rows(kept, &pods, now);
     let capacity = match nodes {
         Ok(nodes) => {
-            let pods: Vec<Value> = pods
-                .iter()
-                .filter_map(|p| serde_json::to_value(p).ok())
-                .collect();
+            let pods: Vec<Value> = pods.iter().map(fleet::capacity_fields).collect();
             Some(fleet::capacity_view(
                 &capacity::cluster_free(&nodes, &pods),
                 &rows,
