@@ -264,6 +264,10 @@ mod tests {
             );
         }
         assert_eq!(run(&["doctor", "--ou"]), "--output\tOutput format\n:4\n");
+        // An alias leads to its command's flags and values.
+        assert_eq!(run(&["describe", "--ou"]), "--output\tOutput format\n:4\n");
+        assert!(run(&["ls", "-o", ""]).starts_with("table\t"));
+        assert!(run(&["ls", "-o", ""]).contains("\nname\t"));
     }
 
     #[test]

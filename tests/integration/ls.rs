@@ -773,3 +773,51 @@ fn status_refuses_what_is_not_an_environment() {
     let empty = cluster.qaenv(&["status", "///"]);
     assert_eq!(code(&empty), Some(2), "{}", show(&empty));
 }
+
+#[test]
+fn a_user_who_may_not_list_nodes_gets_everything_but_the_capacity() {
+    let rules: Vec<Value> = json!([
+        {"apiGroups": ["", "apps", "batch", "networking.k8s.io"],
+         "resources": ["namespaces", "pods", "pods/log", "services", "events", "resourcequotas",
+                       "deployments", "replicasets", "statefulsets", "daemonsets", "jobs",
+                       "ingresses"],
+         "verbs": ["get", "list", "watch"]}
+    ])
+    .as_array()
+    .cloned()
+    .unwrap_or_default();
+    let mut tokens = kube_sim::config::default_tokens();
+    tokens.retain(|t| t.token != kube_sim::RESTRICTED_TOKEN);
+    tokens.push(kube_sim::TokenSpec {
+        token: kube_sim::RESTRICTED_TOKEN.into(),
+        user: kube_sim::config::RESTRICTED_USER.into(),
+        rules: Some(rules),
+    });
+    let cluster = Cluster::start(SimConfig {
+        tokens,
+        ..SimConfig::fast()
+    });
+    cluster.environment("login", "alice", None, &[]);
+    cluster.pod("login", "web-0", "registry.local/web:1.0");
+
+    let ls = cluster.qaenv(&["ls", "--context", "kube-sim-restricted"]);
+    assert_eq!(code(&ls), Some(0), "{}", show(&ls));
+    assert!(stdout(&ls).contains("login   qa-login"), "{}", show(&ls));
+    let err = stderr(&ls);
+    assert!(
+        err.starts_with("note: capacity not shown: cannot list nodes: forbidden: user \"kube-sim-restricted\" may not list nodes cluster-wide"),
+        "{err}"
+    );
+    let json = cluster.qaenv(&["ls", "--context", "kube-sim-restricted", "-o", "json"]);
+    let value = json_of(&json);
+    assert_eq!(value["environments"][0]["name"], "login");
+    assert!(value.get("capacity").is_none(), "{value:#}");
+
+    let status = cluster.qaenv(&["status", "login", "--context", "kube-sim-restricted"]);
+    assert_eq!(code(&status), Some(0), "{}", show(&status));
+    assert!(
+        stdout(&status).contains("  Cluster:   unknown (cannot list nodes: forbidden"),
+        "{}",
+        show(&status)
+    );
+}
