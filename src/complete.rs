@@ -230,6 +230,8 @@ mod tests {
         insta::assert_snapshot!(run(&[""]), @r"
         doctor	Check what the cluster and your credentials allow
         up	Create or update an environment: render, apply only what changed, wait until Ready
+        down	Delete environments: by name, every expired one, or all (only namespaces qaenv created)
+        bump	Roll out new pods of an environment's workloads without changing images
         version	Print the plugin's version and git commit
         suggest-limits	Sample real usage from the metrics API and suggest requests and limits
         promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness

@@ -31,6 +31,8 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
     for command in [
         "doctor",
         "up",
+        "down",
+        "bump",
         "version",
         "suggest-limits",
         "promote",
@@ -42,7 +44,7 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
             "{command} missing:\n{text}"
         );
     }
-    for later in ["down", "ls", "status", "bump", "__complete"] {
+    for later in ["ls", "status", "__complete"] {
         assert!(
             !text.contains(&format!("\n  {later} ")),
             "{later} must not exist yet:\n{text}"
@@ -53,13 +55,34 @@ fn help_reads_kubectl_qaenv_and_lists_only_existing_commands() {
 #[test]
 fn commands_of_later_issues_are_absent_not_stubs() {
     let home = tempfile::tempdir().unwrap();
-    let output = run(qaenv(home.path()).args(["down", "feature/login"]));
+    let output = run(qaenv(home.path()).args(["ls"]));
     assert_eq!(code(&output), 2, "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("unrecognized subcommand 'down'"),
+        stderr(&output).contains("unrecognized subcommand 'ls'"),
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+fn down_and_bump_help_show_examples() {
+    let home = tempfile::tempdir().unwrap();
+    for (command, example) in [
+        ("down", "kubectl qaenv down --expired --yes"),
+        ("bump", "kubectl qaenv bump login deployment/web --wait"),
+    ] {
+        let output = run(qaenv(home.path()).args([command, "--help"]));
+        assert_eq!(code(&output), 0, "{}", stderr(&output));
+        let text = stdout(&output);
+        assert!(
+            text.contains(&format!("Usage: kubectl qaenv {command} [OPTIONS]")),
+            "{text}"
+        );
+        assert!(
+            text.contains("Examples:") && text.contains(example),
+            "{text}"
+        );
+    }
 }
 
 #[test]

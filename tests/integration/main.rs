@@ -7,11 +7,13 @@
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
 //! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
 //! - `promote`: `promote`, `rollback` and `canary` against kube-sim;
+//! - `down`: `down` against kube-sim: refusals, --expired, --all -l, --wait, RBAC failures;
 //! - `up`: `up` against kube-sim: corpus environments, no-change and partial updates, prunes,
 //!   redeploy, stages, wait diagnoses, safety refusals, dry run, concurrency, guard rails.
 
 mod cli;
 mod common;
+mod down;
 mod health;
 mod krew;
 mod limits;
