@@ -7,10 +7,12 @@
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
 //! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
 //! - `promote`: `promote`, `rollback` and `canary` against kube-sim;
+//! - `bump`: `bump` against kube-sim: new ReplicaSets of the same images, refusals, waits;
 //! - `down`: `down` against kube-sim: refusals, --expired, --all -l, --wait, RBAC failures;
 //! - `up`: `up` against kube-sim: corpus environments, no-change and partial updates, prunes,
 //!   redeploy, stages, wait diagnoses, safety refusals, dry run, concurrency, guard rails.
 
+mod bump;
 mod cli;
 mod common;
 mod down;
