@@ -3,6 +3,7 @@
 //! - `cli`: no cluster needed: help, version, usage errors, kubeconfig problems, unreachable
 //!   and silent servers, colours, broken pipes, completion, kubectl's plugin discovery;
 //! - `krew`: the krew manifest against krew-index's validation rules;
+//! - `janitor`: deploy/janitor.yaml parses, kubectl applies it, its RBAC is exactly enough;
 //! - `health`: the workload health layer (`wait`, `health`) against kube-sim, as a library;
 //! - `sim`: `doctor` against kube-sim with the full-access and the restricted token;
 //! - `limits`: `suggest-limits` against kube-sim's synthetic usage;
@@ -17,6 +18,7 @@ mod cli;
 mod common;
 mod down;
 mod health;
+mod janitor;
 mod krew;
 mod limits;
 mod promote;
