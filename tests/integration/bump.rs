@@ -19,7 +19,7 @@ struct Cluster {
 
 impl Cluster {
     /// A simulator with environment `feature/shop` deployed and Ready: Deployment `web`
-    /// (`web_image`, 2 replicas), Deployment `api` and StatefulSet `db`.
+    /// (`web_image`, 2 replicas), Deployment `api`, StatefulSet `db` and DaemonSet `agent`.
     fn start(web_image: &str) -> Cluster {
         let sim = Sim::start(SimConfig::fast()).unwrap_or_else(|e| panic!("start kube-sim: {e:#}"));
         let home = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -38,6 +38,15 @@ spec:
   template:
     metadata: {labels: {app: db}}
     spec: {containers: [{name: db, image: registry.local/db:1.0}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: registry.local/agent:1.0}]}
 "
         );
         std::fs::write(cluster.home.path().join("shop.yaml"), manifest)
@@ -269,12 +278,20 @@ fn bump_without_workloads_rolls_every_workload_and_waits_for_ready() {
         .collect();
     assert_eq!(
         workloads,
-        ["deployment/api", "deployment/web", "statefulset/db"]
+        [
+            "deployment/api",
+            "deployment/web",
+            "statefulset/db",
+            "daemonset/agent"
+        ]
     );
     let db = cluster.get("apps/v1", "StatefulSet", NS, "db");
     let id = template_id(&db);
     assert!(id.is_string(), "{db}");
     assert_eq!(image(&db), json!("registry.local/db:1.0"));
+    let agent = cluster.get("apps/v1", "DaemonSet", NS, "agent");
+    assert_eq!(template_id(&agent), id, "{agent}");
+    assert_eq!(image(&agent), json!("registry.local/agent:1.0"));
     for name in ["web", "api"] {
         let d = cluster.deployment(name);
         assert_eq!(template_id(&d), id, "one id for the whole run");
@@ -303,7 +320,8 @@ fn an_unknown_workload_is_named_and_nothing_is_patched() {
         format!(
             "error: cannot bump environment feature-shop: no Deployment, StatefulSet or \
              DaemonSet worker, sts/web with label qaenv.dev/env=feature-shop in namespace {NS}\n\
-             hint: nothing was patched; it has deployment/api, deployment/web, statefulset/db\n"
+             hint: nothing was patched; it has deployment/api, deployment/web, statefulset/db, \
+             daemonset/agent\n"
         )
     );
     assert!(stdout(&output).is_empty());

@@ -618,3 +618,67 @@ fn environments_made_by_up_with_a_short_ttl_expire() {
     assert!(cluster.going("qa-brief"));
     assert!(cluster.intact("qa-lasting"));
 }
+
+/// Runs `kubectl-qaenv ARGS` on a pseudo-terminal (util-linux `script`), typing `keys`.
+/// `None` when `script` is not installed.
+fn on_a_terminal(cluster: &Cluster, args: &[&str], keys: &str) -> Option<Output> {
+    let line = std::iter::once(crate::common::BIN.to_string())
+        .chain(args.iter().map(|a| a.to_string()))
+        .chain([
+            "--kubeconfig".to_string(),
+            cluster.sim.kubeconfig_path().display().to_string(),
+        ])
+        .map(|word| format!("'{}'", word.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("HOME", cluster.home.path())
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(keys.as_bytes())
+            .unwrap_or_else(|e| panic!("type {keys:?}: {e}"));
+    }
+    Some(
+        child
+            .wait_with_output()
+            .unwrap_or_else(|e| panic!("run script: {e}")),
+    )
+}
+
+#[test]
+fn on_a_terminal_down_lists_what_goes_and_asks() {
+    let cluster = Cluster::start(SimConfig::fast());
+    cluster.environment("login", hours(2), json!({}));
+    let Some(declined) = on_a_terminal(&cluster, &["down", "login"], "n") else {
+        eprintln!("skipped: util-linux `script` is not installed");
+        return;
+    };
+    assert_exit(&declined, 4);
+    // `script` puts the terminal's stdout and stderr on its stdout.
+    let screen = stdout(&declined);
+    assert!(
+        screen.contains("ENVIRONMENT   NAMESPACE   OWNER   EXPIRES")
+            && screen.contains("login         qa-login    alice   in 1"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("delete environment login (namespace qa-login and everything in it)? "),
+        "{screen}"
+    );
+    assert!(screen.contains("not confirmed"), "{screen}");
+    assert!(cluster.intact("qa-login"));
+
+    let accepted =
+        on_a_terminal(&cluster, &["down", "login"], "y").unwrap_or_else(|| panic!("script"));
+    assert_exit(&accepted, 0);
+    assert!(cluster.going("qa-login"), "{}", stdout(&accepted));
+}
