@@ -22,6 +22,13 @@ Examples:
   # Deploy a branch's environment from a directory of manifests, and wait until it is Ready
   kubectl qaenv up feature/ABC-12_login -f deploy/
 
+  # Roll out new pods of the same images (a deployment-id bump), and wait until Ready
+  kubectl qaenv bump feature/ABC-12_login --wait
+
+  # Delete a branch's environment, and every environment past its expiry
+  kubectl qaenv down feature/ABC-12_login --yes
+  kubectl qaenv down --expired --yes
+
   # Check what the cluster and your credentials allow
   kubectl qaenv doctor
 
@@ -107,20 +114,30 @@ impl GlobalArgs {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check what the cluster and your credentials allow
-    #[command(after_help = DOCTOR_HELP)]
-    Doctor(DoctorArgs),
-
     /// Create or update an environment: render, apply only what changed, wait until Ready
     #[command(after_help = UP_HELP)]
     Up(UpArgs),
 
-    /// Print the plugin's version and git commit
-    Version,
+    /// Delete environments: by name, every expired one, or all (only namespaces qaenv created)
+    #[command(after_help = DOWN_HELP)]
+    Down(DownArgs),
+
+    /// List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
+    #[command(after_help = LS_HELP)]
+    Ls(LsArgs),
+
+    /// Show one environment: workloads and why they are not ready, events, quota, colours
+    #[command(visible_alias = "describe", after_help = STATUS_HELP)]
+    Status(StatusArgs),
+
+    /// Roll out new pods of an environment's workloads without changing images
+    #[command(after_help = BUMP_HELP)]
+    Bump(BumpArgs),
 
     /// Sample real usage from the metrics API and suggest requests and limits
     #[command(name = "suggest-limits", after_help = SUGGEST_LIMITS_HELP)]
     SuggestLimits(SuggestLimitsArgs),
+
     /// Switch Services to another colour of Deployments (blue/green), gated on its readiness
     #[command(after_help = PROMOTE_HELP)]
     Promote(PromoteArgs),
@@ -133,13 +150,12 @@ pub enum Command {
     #[command(after_help = CANARY_HELP)]
     Canary(CanaryArgs),
 
-    /// List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
-    #[command(after_help = LS_HELP)]
-    Ls(LsArgs),
+    /// Check what the cluster and your credentials allow
+    #[command(after_help = DOCTOR_HELP)]
+    Doctor(DoctorArgs),
 
-    /// Show one environment: workloads and why they are not ready, events, quota, colours
-    #[command(visible_alias = "describe", after_help = STATUS_HELP)]
-    Status(StatusArgs),
+    /// Print the plugin's version and git commit
+    Version,
 
     /// Shell-completion backend for kubectl (cobra protocol); see kubectl_complete-qaenv
     #[command(name = "__complete", hide = true, disable_help_flag = true)]
@@ -609,6 +625,139 @@ impl From<StatusFormat> for Format {
     }
 }
 
+const DOWN_HELP: &str = "\
+Deletes the namespaces of environments, and so everything in them. Only namespaces carrying
+the label app.kubernetes.io/managed-by=kubectl-qaenv are deleted; any other (default,
+kube-system, a namespace created by hand) is refused with exit code 4 and left untouched.
+
+NAME is an environment (a branch name is fine) or its namespace as `ls` prints it. Every NAME
+is checked before anything is deleted: if one is not an environment or does not exist,
+nothing is deleted. --expired deletes every environment whose qaenv.dev/expires-at has passed
+(set by `up --ttl`, default 7 days); --all deletes every environment; -l narrows either by
+the namespaces' labels. These go on past an environment they cannot delete and report each
+result. Each deletion carries the namespace's UID as a precondition, so a namespace deleted
+and re-created meanwhile is not deleted. One already being deleted is reported as such.
+
+On a terminal, down lists what will go and asks; without one it needs --yes.
+
+Exit codes: 0 ok (also when nothing matched), 1 error (a deletion failed, a NAME not found),
+3 --wait timed out, 4 refused (not an environment, no --yes without a terminal, the namespace
+was re-created).
+
+Examples:
+  # Delete a branch's environment and wait until its namespace is gone
+  kubectl qaenv down feature/ABC-12_login --yes --wait
+
+  # What the janitor CronJob runs every hour (deploy/janitor.yaml)
+  kubectl qaenv down --expired --yes
+
+  # Every environment of one team, as JSON
+  kubectl qaenv down --all -l team=payments --yes -o json";
+
+/// `kubectl qaenv down`.
+#[derive(Clone, Debug, Args)]
+#[command(group(
+    clap::ArgGroup::new("which")
+        .required(true)
+        .args(["names", "expired", "all"])
+))]
+pub struct DownArgs {
+    /// Environments to delete: names (a branch name is fine) or their namespaces
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// Delete every environment past its expiry (qaenv.dev/expires-at)
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Delete every environment
+    #[arg(long)]
+    pub all: bool,
+
+    /// Only environments whose namespace matches this label selector (with --all or --expired)
+    #[arg(
+        short = 'l',
+        long = "selector",
+        value_name = "SELECTOR",
+        conflicts_with = "names"
+    )]
+    pub selector: Option<String>,
+
+    /// Do not ask for confirmation
+    #[arg(short, long)]
+    pub yes: bool,
+
+    /// Return once every deleted namespace is gone
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits, e.g. 90s, 10m
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+const BUMP_HELP: &str = "\
+Forces a rollout when no image tag changed (a tag such as :latest or :main was pushed again):
+writes a new qaenv.dev/deployment-id annotation into the pod template of every Deployment,
+StatefulSet and DaemonSet of the environment (or only the WORKLOADs named), with the same JSON
+patch `up --redeploy` uses. The controllers replace the pods, pulling the tag again; nothing
+else changes, images included. For each Deployment, bump reports the new ReplicaSet (it waits
+for it, up to --timeout); --wait then waits until every bumped workload is Ready.
+
+WORKLOAD is a name (`web`: every kind of that name) or kind/name (`deployment/web`, `sts/db`).
+An unknown WORKLOAD is an error (exit 1) and nothing is patched.
+
+Exit codes: 0 ok, 1 error, 3 timed out (with a diagnosis of what is not Ready), 4 refused (the
+namespace is not a qaenv environment, or is being deleted).
+
+Examples:
+  # New pods for every workload of a branch's environment
+  kubectl qaenv bump feature/ABC-12_login
+
+  # Only the web Deployment, and wait until it is Ready again
+  kubectl qaenv bump login deployment/web --wait
+
+  # As JSON, for a CI step
+  kubectl qaenv bump login web api -o json";
+
+/// `kubectl qaenv bump`.
+#[derive(Clone, Debug, Args)]
+pub struct BumpArgs {
+    /// Environment name (a branch name is fine) or its namespace
+    #[arg(value_name = "NAME")]
+    pub name: String,
+
+    /// Only these workloads: `web` or `deployment/web` [default: every Deployment, StatefulSet
+    /// and DaemonSet of the environment]
+    #[arg(value_name = "WORKLOAD")]
+    pub workloads: Vec<String>,
+
+    /// Wait until the bumped workloads are Ready
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long to wait for the new ReplicaSets and, with --wait, for readiness
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_timeout)]
+    pub timeout: Duration,
+
+    /// Output format
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Table)]
+    pub output: ReportFormat,
+}
+
+/// The formats `down` and `bump` print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// One row per environment or workload.
+    Table,
+    /// The report as a JSON document.
+    Json,
+}
+
 const UP_HELP: &str = "\
 Renders the manifests (${VAR} substitution, --image overrides, the environment label on every
 object and pod template), creates or updates the namespace qa-<NAME>, applies with server-side
@@ -862,6 +1011,78 @@ mod tests {
             let err = Cli::try_parse_from(["kubectl-qaenv"].iter().chain(bad)).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{bad:?}");
         }
+    }
+
+    #[test]
+    fn down_takes_names_or_expired_or_all() {
+        let cli = Cli::try_parse_from([
+            "kubectl-qaenv",
+            "down",
+            "feature/a",
+            "qa-b",
+            "--yes",
+            "--wait",
+            "--timeout",
+            "90s",
+            "-o",
+            "json",
+        ])
+        .unwrap();
+        let Command::Down(args) = cli.command else {
+            panic!("expected down");
+        };
+        assert_eq!(args.names, ["feature/a", "qa-b"]);
+        assert!(args.yes && args.wait && !args.expired && !args.all);
+        assert_eq!(args.timeout, Duration::from_secs(90));
+        assert_eq!(args.output, ReportFormat::Json);
+
+        let cli =
+            Cli::try_parse_from(["kubectl-qaenv", "down", "--all", "-l", "team=pay"]).unwrap();
+        let Command::Down(args) = cli.command else {
+            panic!("expected down");
+        };
+        assert!(args.all && args.names.is_empty());
+        assert_eq!(args.selector.as_deref(), Some("team=pay"));
+        assert_eq!(args.timeout, Duration::from_secs(300));
+
+        for bad in [
+            &[][..],
+            &["-l", "team=pay"],
+            &["a", "--expired"],
+            &["--expired", "--all"],
+            &["a", "-l", "x=y"],
+            &["--all", "-o", "yaml"],
+            &["--all", "--timeout", "soon"],
+        ] {
+            let err = Cli::try_parse_from(["kubectl-qaenv", "down"].iter().chain(bad)).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn bump_takes_a_name_and_workloads() {
+        let cli = Cli::try_parse_from([
+            "kubectl-qaenv",
+            "bump",
+            "login",
+            "web",
+            "deployment/api",
+            "--wait",
+        ])
+        .unwrap();
+        let Command::Bump(args) = cli.command else {
+            panic!("expected bump");
+        };
+        assert_eq!(args.name, "login");
+        assert_eq!(args.workloads, ["web", "deployment/api"]);
+        assert!(args.wait);
+        assert_eq!(args.output, ReportFormat::Table);
+        assert_eq!(
+            Cli::try_parse_from(["kubectl-qaenv", "bump"])
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 
     #[test]

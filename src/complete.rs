@@ -228,15 +228,17 @@ mod tests {
     #[test]
     fn completes_subcommands_without_hidden_ones() {
         insta::assert_snapshot!(run(&[""]), @r"
-        doctor	Check what the cluster and your credentials allow
         up	Create or update an environment: render, apply only what changed, wait until Ready
-        version	Print the plugin's version and git commit
+        down	Delete environments: by name, every expired one, or all (only namespaces qaenv created)
+        ls	List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
+        status	Show one environment: workloads and why they are not ready, events, quota, colours
+        bump	Roll out new pods of an environment's workloads without changing images
         suggest-limits	Sample real usage from the metrics API and suggest requests and limits
         promote	Switch Services to another colour of Deployments (blue/green), gated on its readiness
         rollback	Switch Services back to the selector the last promote or canary replaced
         canary	Put two colours behind Services and split their replicas to a traffic weight
-        ls	List every environment: status, pods, expiry, URL; -o wide adds requests and capacity
-        status	Show one environment: workloads and why they are not ready, events, quota, colours
+        doctor	Check what the cluster and your credentials allow
+        version	Print the plugin's version and git commit
         :4
         ");
         assert_eq!(
@@ -302,6 +304,6 @@ mod tests {
 
     #[test]
     fn no_words_at_all_lists_commands() {
-        assert!(run(&[]).starts_with("doctor\t"));
+        assert!(run(&[]).starts_with("up\t"));
     }
 }

@@ -65,6 +65,36 @@ impl EnvName {
     }
 }
 
+/// The namespaces a NAME typed for `down` or `bump` may stand for, in the order they are
+/// tried: the environment's namespace (`qa-<normalised name>`), then NAME itself when it is a
+/// namespace name of its own (`qa-login` as `ls` prints it; `default`, which is then refused
+/// as not an environment, rather than reported missing).
+///
+/// # Errors
+///
+/// A NAME with no letters or digits (a usage error, as for [`EnvName::parse`]).
+pub fn candidate_namespaces(original: &str) -> Result<Vec<String>> {
+    let env = EnvName::parse(original)?;
+    let mut out = vec![env.namespace];
+    if is_dns_label(original) && !out.iter().any(|n| n == original) {
+        out.push(original.to_string());
+    }
+    Ok(out)
+}
+
+/// Whether `text` is a DNS-1123 label, as namespace names are: 1 to 63 characters of `a-z`,
+/// `0-9` and `-`, starting and ending with a letter or digit.
+pub fn is_dns_label(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    !bytes.is_empty()
+        && bytes.len() <= MAX_LABEL
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.first() != Some(&b'-')
+        && bytes.last() != Some(&b'-')
+}
+
 /// Where a command acts: an environment's namespace, or any namespace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Scope {
@@ -142,6 +172,34 @@ mod tests {
         );
         let both = resolve_scope(Some("x"), Some("y"), "default").unwrap_err();
         assert_eq!(both.exit_code(), ExitCode::Usage);
+    }
+
+    #[test]
+    fn names_may_stand_for_a_namespace_of_their_own() {
+        assert_eq!(
+            candidate_namespaces("feature/Login").unwrap(),
+            ["qa-feature-login"]
+        );
+        assert_eq!(
+            candidate_namespaces("login").unwrap(),
+            ["qa-login", "login"]
+        );
+        assert_eq!(
+            candidate_namespaces("qa-login").unwrap(),
+            ["qa-qa-login", "qa-login"]
+        );
+        assert_eq!(
+            candidate_namespaces("kube-system").unwrap(),
+            ["qa-kube-system", "kube-system"]
+        );
+        assert_eq!(
+            candidate_namespaces("///").unwrap_err().exit_code(),
+            ExitCode::Usage
+        );
+        for bad in ["", "-a", "a-", "A", "a_b", &"a".repeat(64)] {
+            assert!(!is_dns_label(bad), "{bad}");
+        }
+        assert!(is_dns_label("a") && is_dns_label("qa-1") && is_dns_label(&"a".repeat(63)));
     }
 
     #[test]

@@ -131,17 +131,27 @@ pub fn selector(extra: Option<&str>) -> String {
 
 /// Every environment in the cluster (one label-selected list of namespaces), sorted by name.
 pub async fn list(conn: &Connection, extra_selector: Option<&str>) -> Result<Vec<Environment>> {
+    let listed = list_namespaces(conn, extra_selector).await?;
+    Ok(listed.into_iter().map(|(env, _)| env).collect())
+}
+
+/// [`list`] with each environment's namespace as listed, for callers that need more than the
+/// environment says (`down` deletes with the namespace's UID as a precondition).
+pub async fn list_namespaces(
+    conn: &Connection,
+    extra_selector: Option<&str>,
+) -> Result<Vec<(Environment, Namespace)>> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
     let list = api
         .list(&ListParams::default().labels(&selector(extra_selector)))
         .await
         .map_err(|e| conn.error("cannot list environments", &e))?;
-    let mut envs: Vec<Environment> = list
+    let mut envs: Vec<(Environment, Namespace)> = list
         .items
-        .iter()
-        .filter_map(Environment::from_namespace)
+        .into_iter()
+        .filter_map(|ns| Environment::from_namespace(&ns).map(|env| (env, ns)))
         .collect();
-    envs.sort_by(|a, b| a.name.cmp(&b.name));
+    envs.sort_by(|(a, _), (b, _)| a.name.cmp(&b.name));
     Ok(envs)
 }
 
@@ -151,6 +161,18 @@ pub async fn get(conn: &Connection, namespace: &str) -> Result<Option<Namespace>
     api.get_opt(namespace)
         .await
         .map_err(|e| conn.error(format!("cannot read namespace {namespace}"), &e))
+}
+
+/// The namespace a NAME typed for `down` or `bump` stands for (see
+/// [`crate::env::candidate_namespaces`]), or `None` when none of its candidates exists: one
+/// GET, a second only when the environment's namespace does not exist.
+pub async fn find(conn: &Connection, name: &str) -> Result<Option<Namespace>> {
+    for candidate in crate::env::candidate_namespaces(name)? {
+        if let Some(namespace) = get(conn, &candidate).await? {
+            return Ok(Some(namespace));
+        }
+    }
+    Ok(None)
 }
 
 /// The refusal for a namespace qaenv does not manage (exit 4).

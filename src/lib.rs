@@ -19,6 +19,8 @@
 //! - [`prompt`]: confirmation of destructive actions;
 //! - [`release`]: blue/green and canary planning (colours, gates, replica splits, patches);
 //! - [`complete`]: shell completion through kubectl (`kubectl_complete-qaenv`);
+//! - [`teardown`]: what `down` deletes, its refusals, report and the bookkeeping of `--wait`;
+//! - [`rollout`]: what `bump` rolls out, the new ReplicaSet of a Deployment, its report;
 //! - `up`'s pure steps: [`config`] (qaenv.toml and flags), [`manifest`] (sources and
 //!   documents), [`render`] (variables, images, safety rules, labels, applied hash), [`kinds`]
 //!   (kind → resource, apply order), [`plan`] (create/configure/unchanged/prune), [`capacity`]
@@ -51,6 +53,8 @@ pub mod quantity;
 pub mod redeploy;
 pub mod release;
 pub mod render;
+pub mod rollout;
+pub mod teardown;
 pub mod wait;
 
 use std::io::Write;
@@ -64,6 +68,8 @@ pub async fn run(cli: Cli, out: &mut impl Write, terminal: &Terminal) -> Result<
     let options = cli.global.connect_options();
     match cli.command {
         Command::Up(args) => commands::up::run(&args, &options, out, terminal).await,
+        Command::Down(args) => commands::down::run(&args, &options, out, terminal).await,
+        Command::Bump(args) => commands::bump::run(&args, &options, out, terminal).await,
         Command::Doctor(args) => commands::doctor::run(&args, &options, out, terminal).await,
         Command::Version => commands::version::run(out),
         Command::SuggestLimits(args) => {

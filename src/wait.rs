@@ -464,7 +464,13 @@ fn contents<K: Resource<DynamicType = ()> + Clone>(store: Option<&Store<K>>) -> 
         .unwrap_or_default()
 }
 
-fn watch_error(conn: &Connection, resource: &str, namespace: &str, err: watcher::Error) -> Error {
+/// A watcher's failure as the plugin's error: `watch <resource> in namespace <ns>: …`.
+pub fn watch_error(
+    conn: &Connection,
+    resource: &str,
+    namespace: &str,
+    err: watcher::Error,
+) -> Error {
     let what = format!("watch {resource} in namespace {namespace}");
     match err {
         watcher::Error::InitialListFailed(e)

@@ -79,7 +79,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "namespaces",
         subresource: "",
         verbs: MANAGE,
-        needed_by: "up, down, ls",
+        needed_by: "up, down, ls, status",
         required: true,
     },
     AccessNeed {
@@ -95,7 +95,15 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "statefulsets",
         subresource: "",
         verbs: MANAGE,
-        needed_by: "up, status",
+        needed_by: "up, status, bump",
+        required: true,
+    },
+    AccessNeed {
+        group: "apps",
+        resource: "daemonsets",
+        subresource: "",
+        verbs: MANAGE,
+        needed_by: "up, status, bump",
         required: true,
     },
     AccessNeed {
@@ -103,7 +111,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "replicasets",
         subresource: "",
         verbs: READ,
-        needed_by: "up --wait, status",
+        needed_by: "up --wait, status, bump",
         required: true,
     },
     AccessNeed {
@@ -111,7 +119,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "pods",
         subresource: "",
         verbs: READ,
-        needed_by: "up --wait, status",
+        needed_by: "up --wait, ls, status",
         required: true,
     },
     AccessNeed {
@@ -119,7 +127,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "pods",
         subresource: "log",
         verbs: &["get"],
-        needed_by: "status (logs of failing pods)",
+        needed_by: "up --wait, status (logs of crash-looping pods)",
         required: false,
     },
     AccessNeed {
@@ -127,7 +135,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "services",
         subresource: "",
         verbs: MANAGE,
-        needed_by: "up, promote, rollback, canary",
+        needed_by: "up, status, promote, rollback, canary",
         required: true,
     },
     AccessNeed {
@@ -151,7 +159,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "ingresses",
         subresource: "",
         verbs: MANAGE,
-        needed_by: "up (per-branch URLs)",
+        needed_by: "up (per-branch URLs), status",
         required: true,
     },
     AccessNeed {
@@ -159,15 +167,23 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "jobs",
         subresource: "",
         verbs: MANAGE,
-        needed_by: "up (stages)",
+        needed_by: "up (stages), status",
         required: true,
+    },
+    AccessNeed {
+        group: "batch",
+        resource: "cronjobs",
+        subresource: "",
+        verbs: &["list"],
+        needed_by: "suggest-limits (CronJobs' pods)",
+        required: false,
     },
     AccessNeed {
         group: "",
         resource: "resourcequotas",
         subresource: "",
-        verbs: &["get", "create", "patch"],
-        needed_by: "up (quota)",
+        verbs: &["get", "list", "create", "patch"],
+        needed_by: "up (quota), status",
         required: true,
     },
     AccessNeed {
@@ -215,7 +231,7 @@ pub static NEEDS: &[AccessNeed] = &[
         resource: "nodes",
         subresource: "",
         verbs: &["list"],
-        needed_by: "doctor (capacity), suggest-limits",
+        needed_by: "ls, status and doctor (capacity), suggest-limits",
         required: false,
     },
 ];
@@ -1133,7 +1149,7 @@ mod tests {
         assert_eq!(
             namespaces.hint.as_deref(),
             Some(
-                "needed by up, down, ls; an admin can grant it: kubectl create clusterrole \
+                "needed by up, down, ls, status; an admin can grant it: kubectl create clusterrole \
                  qaenv-namespaces --verb=create,patch,delete --resource=namespaces"
             )
         );

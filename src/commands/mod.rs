@@ -3,8 +3,10 @@
 //!
 //! [`Error`]: crate::error::Error
 
+pub mod bump;
 pub mod canary;
 pub mod doctor;
+pub mod down;
 pub mod ls;
 pub mod promote;
 pub mod rollback;

@@ -118,8 +118,8 @@ fn cells(row: &Row, wide: bool) -> Vec<Cell> {
             || (String::new(), String::new()),
             |o| {
                 (
-                    format!("{} max {}", o.cpu_sparkline, cpu(o.cpu_max)),
-                    format!("{} max {}", o.memory_sparkline, memory(o.memory_max)),
+                    format!("{} max {}", o.cpu_sparkline, cpu_usage(o.cpu_max)),
+                    format!("{} max {}", o.memory_sparkline, memory_usage(o.memory_max)),
                 )
             },
         );
@@ -161,13 +161,24 @@ fn colour_table(diffs: &[ColourDiff]) -> Table {
         table.row([
             format!("{} / {}", d.blue, d.green.name),
             d.container.clone(),
-            format!("{} -> {}", cpu(blue_cpu), cpu(green_cpu)),
-            difference(blue_cpu, green_cpu, cpu),
-            format!("{} -> {}", memory(blue_memory), memory(green_memory)),
-            difference(blue_memory, green_memory, memory),
+            format!("{} -> {}", cpu_usage(blue_cpu), cpu_usage(green_cpu)),
+            difference(blue_cpu, green_cpu, cpu_usage),
+            format!("{} -> {}", memory_usage(blue_memory), memory_usage(green_memory)),
+            difference(blue_memory, green_memory, memory_usage),
         ]);
     }
     table
+}
+
+/// Observed CPU (nanocores) for a reader: `15m`, `1.5`; the exact quantity (`15495u`) is
+/// in `-o json`.
+fn cpu_usage(nanos: i128) -> String {
+    crate::quantity::format_cpu(nanos as f64 / 1e9)
+}
+
+/// Observed memory (bytes) for a reader: `38.4Mi`, `200Mi`; exact bytes are in `-o json`.
+fn memory_usage(bytes: i128) -> String {
+    crate::quantity::format_memory(bytes as f64)
 }
 
 /// `+14m (+38%)`: green minus blue, and relative to blue.
@@ -499,5 +510,16 @@ mod tests {
         assert_eq!(difference(100_000_000, 138_000_000, cpu), "+38m (+38%)");
         assert_eq!(difference(200 << 20, 80 << 20, memory), "-120Mi (-60%)");
         assert_eq!(difference(0, 5, cpu), "+5n");
+        // What metrics-server reports is not round; the tables show it as a reader would.
+        assert_eq!(
+            difference(15_495_000, 16_830_000, cpu_usage),
+            "+1m (+9%)"
+        );
+        assert_eq!(cpu_usage(16_830_000), "17m");
+        assert_eq!(
+            difference(40_265_318, 40_063_991, memory_usage),
+            "-196.6Ki (-1%)"
+        );
+        assert_eq!(memory_usage(40_265_318), "38.4Mi");
     }
 }

@@ -46,6 +46,12 @@ pub fn path_with_plugin() -> std::ffi::OsString {
 
 /// Writes a kubeconfig with one context `test` pointing at `server`.
 pub fn kubeconfig(dir: &Path, name: &str, server: &str) -> PathBuf {
+    kubeconfig_with_token(dir, name, server, "not-a-real-token")
+}
+
+/// Writes a kubeconfig with one context `test` pointing at `server`, authenticating with the
+/// bearer `token` (kube-rs sends it over plain HTTP too, unlike kubectl).
+pub fn kubeconfig_with_token(dir: &Path, name: &str, server: &str, token: &str) -> PathBuf {
     let path = dir.join(name);
     let text = format!(
         "apiVersion: v1
@@ -59,7 +65,7 @@ contexts:
   context: {{cluster: c, user: u, namespace: team-a}}
 users:
 - name: u
-  user: {{token: not-a-real-token}}
+  user: {{token: {token}}}
 "
     );
     std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));

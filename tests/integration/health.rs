@@ -322,7 +322,7 @@ async fn exceeded_progress_deadline_ends_the_wait_early() {
         "the root cause comes first: {stuck:#?}"
     );
     let error = outcome.error("wait").unwrap_or_else(|| panic!("no error"));
-    // Timed out by Kubernetes' own clock: exit 3, as a wait that ran out of time.
+    // A Deployment past its progress deadline timed out by Kubernetes' own clock: exit 3.
     assert_eq!(error.exit_code(), ExitCode::TimedOut);
     assert_eq!(
         error.to_string(),

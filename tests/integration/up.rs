@@ -221,6 +221,75 @@ fn online_boutique_comes_up_ready_and_a_second_up_writes_only_the_expiry() {
     );
 }
 
+/// The namespace's expiry annotation, as a timestamp.
+fn expiry(sim: &Sim, ns: &str) -> Option<jiff::Timestamp> {
+    sim.get("v1", "Namespace", "", ns)?
+        .pointer("/metadata/annotations/qaenv.dev~1expires-at")?
+        .as_str()?
+        .parse()
+        .ok()
+}
+
+/// The expiry `down --expired` acts on: `--ttl` from now, extended by every `up` (also one
+/// that changes nothing else), removed by `--ttl never`. Needs no corpus.
+#[test]
+fn every_up_extends_the_expiry_and_never_removes_it() {
+    let sim = start(SimConfig::fast());
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app.yaml", &service("web"));
+    let ns = "qa-ttl";
+    let before = jiff::Timestamp::now();
+    let output = up(&sim, dir.path(), "ttl", &["-f", "app.yaml", "--ttl", "2h"]);
+    assert_eq!(code(&output), Some(0), "{}", show(&output));
+    let first = expiry(&sim, ns).unwrap_or_else(|| panic!("no expiry\n{}", show(&output)));
+    let two_hours = jiff::SignedDuration::from_hours(2);
+    // Written to the second: between (before + 2h) rounded down and now + 2h.
+    assert!(
+        first.as_second() >= (before + two_hours).as_second()
+            && first <= jiff::Timestamp::now() + two_hours,
+        "{before} + 2h -> {first}"
+    );
+
+    next_second();
+    sim.clear_requests();
+    let again = up(&sim, dir.path(), "ttl", &["-f", "app.yaml", "--ttl", "2h"]);
+    assert_eq!(code(&again), Some(0), "{}", show(&again));
+    let second = expiry(&sim, ns).unwrap_or_else(|| panic!("no expiry\n{}", show(&again)));
+    assert!(second > first, "{first} -> {second}");
+    // Nothing else changed, so the expiry is the only write.
+    assert_eq!(
+        writes(&ours(&sim)),
+        vec![format!("PATCH /api/v1/namespaces/{ns}")]
+    );
+
+    // The default is 7 days.
+    let default = up(&sim, dir.path(), "ttl", &["-f", "app.yaml"]);
+    assert_eq!(code(&default), Some(0), "{}", show(&default));
+    let week = expiry(&sim, ns).unwrap_or_else(|| panic!("no expiry"));
+    let left = week.as_second() - jiff::Timestamp::now().as_second();
+    assert!(
+        (7 * 86_400 - 10..=7 * 86_400).contains(&left),
+        "7 days from the up: {week} ({left}s from now)"
+    );
+
+    let pinned = up(
+        &sim,
+        dir.path(),
+        "ttl",
+        &["-f", "app.yaml", "--ttl", "never"],
+    );
+    assert_eq!(code(&pinned), Some(0), "{}", show(&pinned));
+    assert_eq!(expiry(&sim, ns), None);
+    let annotations = sim
+        .get("v1", "Namespace", "", ns)
+        .map(|n| n["metadata"]["annotations"].clone())
+        .unwrap_or_default();
+    assert!(
+        annotations.get("qaenv.dev/expires-at").is_none(),
+        "{annotations}"
+    );
+}
+
 #[test]
 fn sock_shop_lands_in_the_environment_namespace_only() {
     let Some(manifest) = corpus("sock-shop.yaml") else {
