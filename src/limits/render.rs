@@ -163,7 +163,11 @@ fn colour_table(diffs: &[ColourDiff]) -> Table {
             d.container.clone(),
             format!("{} -> {}", cpu_usage(blue_cpu), cpu_usage(green_cpu)),
             difference(blue_cpu, green_cpu, cpu_usage),
-            format!("{} -> {}", memory_usage(blue_memory), memory_usage(green_memory)),
+            format!(
+                "{} -> {}",
+                memory_usage(blue_memory),
+                memory_usage(green_memory)
+            ),
             difference(blue_memory, green_memory, memory_usage),
         ]);
     }
@@ -511,10 +515,7 @@ mod tests {
         assert_eq!(difference(200 << 20, 80 << 20, memory), "-120Mi (-60%)");
         assert_eq!(difference(0, 5, cpu), "+5n");
         // What metrics-server reports is not round; the tables show it as a reader would.
-        assert_eq!(
-            difference(15_495_000, 16_830_000, cpu_usage),
-            "+1m (+9%)"
-        );
+        assert_eq!(difference(15_495_000, 16_830_000, cpu_usage), "+1m (+9%)");
         assert_eq!(cpu_usage(16_830_000), "17m");
         assert_eq!(
             difference(40_265_318, 40_063_991, memory_usage),

@@ -4,11 +4,11 @@
 
 use std::process::Output;
 
-use kube_sim::{RequestRecord, Sim, SimConfig};
+use kube_sim::{Sim, SimConfig};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{qaenv, stderr, stdout};
+use crate::common::{calls, deployment_yaml, from_plugin, qaenv, stderr, stdout, writes};
 
 const NS: &str = "qa-feature-shop";
 
@@ -96,42 +96,16 @@ spec:
     }
 
     fn calls(&self) -> Vec<String> {
-        plugin(&self.sim.requests())
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
+        calls(&from_plugin(&self.sim.requests()))
     }
 
     fn writes(&self) -> Vec<String> {
-        plugin(&self.sim.requests())
-            .iter()
-            .filter(|r| r.is_write())
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
+        writes(&from_plugin(&self.sim.requests()))
     }
 }
 
 fn deployment(name: &str, image: &str, replicas: u32) -> String {
-    format!(
-        "apiVersion: apps/v1
-kind: Deployment
-metadata: {{name: {name}}}
-spec:
-  replicas: {replicas}
-  selector: {{matchLabels: {{app: {name}}}}}
-  template:
-    metadata: {{labels: {{app: {name}}}}}
-    spec: {{containers: [{{name: {name}, image: \"{image}\"}}]}}
-"
-    )
-}
-
-fn plugin(requests: &[RequestRecord]) -> Vec<RequestRecord> {
-    requests
-        .iter()
-        .filter(|r| r.user_agent.starts_with("kubectl-qaenv/"))
-        .cloned()
-        .collect()
+    deployment_yaml(name, image, replicas, "10m", "16Mi")
 }
 
 fn assert_exit(output: &Output, code: i32) {

@@ -8,6 +8,7 @@ use std::{
 };
 
 use assert_cmd::Command;
+use kube_sim::RequestRecord;
 
 /// The built binary.
 pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-qaenv");
@@ -100,4 +101,57 @@ pub fn stdout(output: &std::process::Output) -> String {
 /// stderr of an assertion as text.
 pub fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The requests kubectl-qaenv sent (not kubectl's, not the simulator's own).
+pub fn from_plugin(requests: &[RequestRecord]) -> Vec<RequestRecord> {
+    requests
+        .iter()
+        .filter(|r| r.user_agent.starts_with("kubectl-qaenv/"))
+        .cloned()
+        .collect()
+}
+
+/// `METHOD path` of each request, for readable assertions.
+pub fn calls(requests: &[RequestRecord]) -> Vec<String> {
+    requests
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// `METHOD path` of each write (POST, PUT, PATCH, DELETE).
+pub fn writes(requests: &[RequestRecord]) -> Vec<String> {
+    calls(
+        &requests
+            .iter()
+            .filter(|r| r.is_write())
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// A Deployment `name` of one container `name` running `image`, selecting `app: name`, its
+/// container requesting `cpu` and `memory`.
+pub fn deployment_yaml(name: &str, image: &str, replicas: u32, cpu: &str, memory: &str) -> String {
+    format!(
+        "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: {replicas}
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+      - name: {name}
+        image: {image}
+        resources:
+          requests: {{cpu: {cpu}, memory: {memory}}}
+"
+    )
 }

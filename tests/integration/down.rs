@@ -10,7 +10,7 @@ use std::{
 };
 
 use jiff::{SignedDuration, Timestamp};
-use kube_sim::{RequestRecord, Sim, SimConfig, TokenSpec};
+use kube_sim::{Sim, SimConfig, TokenSpec};
 use kubectl_qaenv::{
     client::{connect, ConnectOptions},
     commands::down::delete_namespace,
@@ -20,7 +20,7 @@ use kubectl_qaenv::{
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{kubeconfig_with_token, qaenv, stderr, stdout};
+use crate::common::{calls, from_plugin, kubeconfig_with_token, qaenv, stderr, stdout, writes};
 
 struct Cluster {
     sim: Sim,
@@ -103,18 +103,11 @@ impl Cluster {
 
     /// The requests the plugin sent, as `METHOD path`.
     fn calls(&self) -> Vec<String> {
-        plugin(&self.sim.requests())
-            .iter()
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
+        calls(&from_plugin(&self.sim.requests()))
     }
 
     fn writes(&self) -> Vec<String> {
-        plugin(&self.sim.requests())
-            .iter()
-            .filter(|r| r.is_write())
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect()
+        writes(&from_plugin(&self.sim.requests()))
     }
 
     /// A kubeconfig for the simulator's plain-HTTP URL with this bearer token.
@@ -126,14 +119,6 @@ impl Cluster {
             token,
         )
     }
-}
-
-fn plugin(requests: &[RequestRecord]) -> Vec<RequestRecord> {
-    requests
-        .iter()
-        .filter(|r| r.user_agent.starts_with("kubectl-qaenv/"))
-        .cloned()
-        .collect()
 }
 
 fn rfc3339(ts: Timestamp) -> String {
@@ -377,7 +362,7 @@ fn expired_deletes_exactly_the_expired_environments() {
             "DELETE /api/v1/namespaces/qa-old-2",
         ]
     );
-    assert!(plugin(&cluster.sim.requests())[0]
+    assert!(from_plugin(&cluster.sim.requests())[0]
         .query
         .contains("labelSelector=app.kubernetes.io%2Fmanaged-by%3Dkubectl-qaenv"));
 
@@ -480,7 +465,7 @@ fn wait_returns_once_the_namespace_is_gone() {
         "{calls:?}"
     );
     assert!(calls.len() <= 4, "{calls:?}");
-    let requests = plugin(&cluster.sim.requests());
+    let requests = from_plugin(&cluster.sim.requests());
     assert!(requests[2]
         .query
         .contains("fieldSelector=metadata.name%3Dqa-shop"));

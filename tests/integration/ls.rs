@@ -12,7 +12,7 @@ use kube_sim::{RequestRecord, Sim, SimConfig};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{qaenv, stderr, stdout};
+use crate::common::{deployment_yaml, qaenv, stderr, stdout};
 
 struct Cluster {
     sim: Sim,
@@ -152,26 +152,7 @@ fn json_of(output: &Output) -> Value {
 }
 
 fn deployment(name: &str, image: &str, replicas: u32) -> String {
-    format!(
-        "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: {name}
-        image: {image}
-        resources:
-          requests: {{cpu: 50m, memory: 32Mi}}
-"
-    )
+    deployment_yaml(name, image, replicas, "50m", "32Mi")
 }
 
 const INGRESS: &str = "apiVersion: networking.k8s.io/v1

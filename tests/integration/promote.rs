@@ -11,7 +11,7 @@ use kube_sim::{RequestRecord, Sim, SimConfig};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{qaenv, stderr, stdout};
+use crate::common::{calls, qaenv, stderr, stdout};
 
 /// A simulator with the blue/green fixture and a home directory for the binary.
 struct Cluster {
@@ -150,14 +150,6 @@ fn assert_exit(output: &Output, code: i32) {
         stdout(output),
         stderr(output)
     );
-}
-
-/// `METHOD path` of each request, for readable assertions.
-fn calls(requests: &[RequestRecord]) -> Vec<String> {
-    requests
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
 }
 
 fn json_stdout(output: &Output) -> Value {

@@ -10,7 +10,7 @@ use std::{
 use kube_sim::{RequestRecord, Sim, SimConfig};
 use serde_json::{json, Value};
 
-use crate::common::{qaenv, stderr, stdout};
+use crate::common::{deployment_yaml, from_plugin, qaenv, stderr, stdout, writes};
 
 fn start(config: SimConfig) -> Sim {
     Sim::start(config).unwrap_or_else(|e| panic!("start kube-sim: {e:#}"))
@@ -60,41 +60,11 @@ fn corpus(file: &str) -> Option<PathBuf> {
 
 /// Requests the plugin sent (not kubectl's, not the simulator's own).
 fn ours(sim: &Sim) -> Vec<RequestRecord> {
-    sim.requests()
-        .into_iter()
-        .filter(|r| r.user_agent.starts_with("kubectl-qaenv/"))
-        .collect()
-}
-
-fn writes(requests: &[RequestRecord]) -> Vec<String> {
-    requests
-        .iter()
-        .filter(|r| r.is_write())
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect()
+    from_plugin(&sim.requests())
 }
 
 fn deployment(name: &str, image: &str, replicas: u32) -> String {
-    format!(
-        "apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: {name}
-spec:
-  replicas: {replicas}
-  selector:
-    matchLabels: {{app: {name}}}
-  template:
-    metadata:
-      labels: {{app: {name}}}
-    spec:
-      containers:
-      - name: {name}
-        image: {image}
-        resources:
-          requests: {{cpu: 10m, memory: 16Mi}}
-"
-    )
+    deployment_yaml(name, image, replicas, "10m", "16Mi")
 }
 
 fn service(name: &str) -> String {
