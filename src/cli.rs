@@ -561,8 +561,9 @@ last Warning events; ResourceQuota usage against its limits; which colour each b
 Service selects (label `color`), a canary's weight and the selector rollback would return to;
 the environment's requests against the cluster's free allocatable.
 
-NAME is the environment (a branch name is normalised, as for up). Exits 1 when its namespace
-does not exist, 4 when the namespace is not managed by qaenv.
+NAME is the environment (a branch name is normalised, as for up) or its namespace as `ls`
+prints it. Exits 1 when its namespace does not exist, 4 when the namespace is not managed by
+qaenv.
 
 Examples:
   kubectl qaenv status feature/ABC-12_login
@@ -595,7 +596,7 @@ pub struct LsArgs {
 /// `kubectl qaenv status`.
 #[derive(Clone, Debug, Args)]
 pub struct StatusArgs {
-    /// Environment name; a branch name such as feature/ABC-12_login is normalised
+    /// Environment name (a branch name such as feature/ABC-12_login is fine) or its namespace
     #[arg(value_name = "NAME")]
     pub name: String,
 

@@ -22,7 +22,7 @@ use crate::{
     cli::StatusArgs,
     client::{connect, ConnectOptions, Connection},
     describe::{self, Inputs},
-    env::EnvName,
+    env,
     environment::{self, Environment},
     error::{Error, Result},
     health,
@@ -37,22 +37,24 @@ pub async fn run(
     out: &mut impl Write,
     terminal: &Terminal,
 ) -> Result<()> {
-    let name = EnvName::parse(&args.name)?;
+    let name = env::EnvName::parse(&args.name)?;
+    let tried = env::candidate_namespaces(&args.name)?;
     let conn = connect(options).await?;
-    let ns = &name.namespace;
-    let Some(namespace) = environment::get(&conn, ns).await? else {
+    let Some(namespace) = environment::find(&conn, &args.name).await? else {
         return Err(Error::new(
             format!("environment {} not found", name.name),
-            format!("namespace {ns} does not exist"),
+            format!("namespace {} does not exist", tried.join(" or ")),
         )
         .with_hint("`kubectl qaenv ls` lists the environments"));
     };
+    let namespace_name = namespace.metadata.name.clone().unwrap_or_default();
     let Some(mut env) = Environment::from_namespace(&namespace) else {
         return Err(environment::not_managed(
             "cannot show the status of namespace",
-            ns,
+            &namespace_name,
         ));
     };
+    let ns = &namespace_name;
 
     let (snapshot, quotas, services, urls, cluster) = tokio::join!(
         wait::snapshot(&conn, ns, None),

@@ -730,6 +730,9 @@ spec:
     assert_eq!(web["rollbackTo"], "app=web,color=blue");
     let table = stdout(&cluster.qaenv(&["status", "shop"]));
     assert!(table.contains("50% (canary)"), "{table}");
+    // The namespace, as `ls` prints it, names the same environment.
+    let by_namespace = stdout(&cluster.qaenv(&["status", "qa-shop"]));
+    assert_eq!(by_namespace.lines().next(), table.lines().next());
 }
 
 #[test]
@@ -750,6 +753,15 @@ fn status_refuses_what_is_not_an_environment() {
     let err = stderr(&foreign);
     assert!(err.starts_with("error: cannot show the status of namespace qa-team: namespace qa-team is not a qaenv environment"), "{err}");
     assert!(err.contains("\nhint: "), "{err}");
+
+    // A namespace name as `ls` prints it is accepted, so `default` is refused, not missing.
+    let system = cluster.qaenv(&["status", "default"]);
+    assert_eq!(code(&system), Some(4), "{}", show(&system));
+    assert!(
+        stderr(&system).contains("namespace default is not a qaenv environment"),
+        "{}",
+        show(&system)
+    );
 
     let empty = cluster.qaenv(&["status", "///"]);
     assert_eq!(code(&empty), Some(2), "{}", show(&empty));
