@@ -352,6 +352,10 @@ pub fn forbidden_phrase(message: &str) -> Option<String> {
         format!("{resource}.{group}")
     };
     let scope = if let Some(ns) = quoted_after(rest, "namespace ") {
+        if resource == "namespaces" {
+            // A request on one namespace is authorized in that namespace itself.
+            return Some(format!("user \"{user}\" may not {verb} namespace \"{ns}\""));
+        }
         format!("in namespace \"{ns}\"")
     } else {
         "cluster-wide".to_string()
@@ -477,6 +481,12 @@ mod tests {
             Some(
                 r#"user "system:serviceaccount:ci:qa" may not patch deployments.apps in namespace "qa-x""#
             )
+        );
+        // Deleting one namespace is authorized in that namespace.
+        let msg = r#"namespaces "qa-b" is forbidden: User "bob" cannot delete resource "namespaces" in API group "" in the namespace "qa-b""#;
+        assert_eq!(
+            forbidden_phrase(msg).as_deref(),
+            Some(r#"user "bob" may not delete namespace "qa-b""#)
         );
         assert_eq!(forbidden_phrase("forbidden"), None);
     }

@@ -102,6 +102,23 @@ fn rule_allows(rule: &Value, a: &Attributes) -> bool {
         && ns_ok
 }
 
+/// The namespace a request is authorized in. As kube-apiserver's request info does, a request
+/// on one namespace object (`/api/v1/namespaces/NAME`, its `status` or `finalize`) is in
+/// that namespace, so a rule limited to namespace `qa-a` may delete namespace `qa-a`; lists
+/// and creates of namespaces are cluster-scoped.
+pub fn request_namespace<'a>(
+    group: &str,
+    resource: &str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+) -> Option<&'a str> {
+    if group.is_empty() && resource == "namespaces" {
+        name
+    } else {
+        namespace
+    }
+}
+
 /// Whether the user may perform the request.
 pub fn allowed(user: &User, a: &Attributes) -> bool {
     match &user.rules {
@@ -262,5 +279,34 @@ mod tests {
         assert!(allowed(&user, &a));
         a.name = Some("kube-system");
         assert!(!allowed(&user, &a));
+    }
+
+    #[test]
+    fn a_namespace_object_is_authorized_in_itself() {
+        assert_eq!(
+            request_namespace("", "namespaces", None, Some("qa-a")),
+            Some("qa-a")
+        );
+        assert_eq!(request_namespace("", "namespaces", None, None), None);
+        assert_eq!(
+            request_namespace("apps", "deployments", Some("qa"), Some("web")),
+            Some("qa")
+        );
+        // A rule granted in namespace qa-a only (a RoleBinding there) may delete qa-a.
+        let user = User {
+            name: "owner".into(),
+            rules: Some(vec![json!({"apiGroups": [""], "resources": ["namespaces"],
+                "verbs": ["get", "delete"], "namespaces": ["qa-a"]})]),
+        };
+        let mut a = attrs("delete", "", "namespaces");
+        a.namespace = request_namespace("", "namespaces", None, Some("qa-a"));
+        a.name = Some("qa-a");
+        assert!(allowed(&user, &a));
+        a.namespace = request_namespace("", "namespaces", None, Some("qa-b"));
+        a.name = Some("qa-b");
+        assert!(!allowed(&user, &a));
+        assert!(forbidden(&user, &a, "namespaces")
+            .to_string()
+            .contains("in the namespace \"qa-b\""));
     }
 }

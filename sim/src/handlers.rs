@@ -85,7 +85,12 @@ async fn resource_inner(
         group: def.group,
         resource: def.plural,
         subresource: p.sub.map(Sub::name),
-        namespace: p.ns.as_deref(),
+        namespace: auth::request_namespace(
+            def.group,
+            def.plural,
+            p.ns.as_deref(),
+            p.name.as_deref(),
+        ),
         name: p.name.as_deref(),
     };
     authorize(user, &attrs, &def.qualified())?;

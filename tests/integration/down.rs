@@ -501,13 +501,13 @@ fn all_goes_on_past_a_forbidden_environment_and_reports_each() {
         ])
     );
     assert!(stdout(&output)
-        .contains(r#"forbidden: user "partial-deleter" may not delete namespaces cluster-wide"#));
+        .contains(r#"forbidden: user "partial-deleter" may not delete namespace "qa-b""#));
     let err = stderr(&output);
     assert_eq!(
         err.lines().collect::<Vec<_>>(),
         [
             "3 environments: 2 deleting, 1 failed",
-            r#"error: delete environments: 1 of 3 could not be deleted: qa-b (forbidden: user "partial-deleter" may not delete namespaces cluster-wide)"#,
+            r#"error: delete environments: 1 of 3 could not be deleted: qa-b (forbidden: user "partial-deleter" may not delete namespace "qa-b")"#,
             "hint: ask a cluster admin for this permission; `kubectl qaenv doctor` lists every permission qaenv needs",
         ]
     );
@@ -528,7 +528,7 @@ fn all_goes_on_past_a_forbidden_environment_and_reports_each() {
     assert_eq!(b["result"], "failed");
     assert_eq!(
         b["detail"],
-        r#"forbidden: user "partial-deleter" may not delete namespaces cluster-wide"#
+        r#"forbidden: user "partial-deleter" may not delete namespace "qa-b""#
     );
     assert_eq!(report["summary"]["failed"], 1);
 }
