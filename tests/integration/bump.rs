@@ -8,7 +8,9 @@ use kube_sim::{Sim, SimConfig};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{calls, deployment_yaml, from_plugin, qaenv, stderr, stdout, writes};
+use crate::common::{
+    assert_exit, calls, deployment_yaml, from_plugin, json_stdout, qaenv, stderr, stdout, writes,
+};
 
 const NS: &str = "qa-feature-shop";
 
@@ -106,21 +108,6 @@ spec:
 
 fn deployment(name: &str, image: &str, replicas: u32) -> String {
     deployment_yaml(name, image, replicas, "10m", "16Mi")
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn json_stdout(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
 }
 
 fn template_id(object: &Value) -> Value {

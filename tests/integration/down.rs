@@ -20,7 +20,10 @@ use kubectl_qaenv::{
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{calls, from_plugin, kubeconfig_with_token, qaenv, stderr, stdout, writes};
+use crate::common::{
+    assert_exit, calls, from_plugin, json_stdout, kubeconfig_with_token, qaenv, stderr, stdout,
+    writes,
+};
 
 struct Cluster {
     sim: Sim,
@@ -127,21 +130,6 @@ fn rfc3339(ts: Timestamp) -> String {
 
 fn hours(n: i64) -> Option<SignedDuration> {
     Some(SignedDuration::from_hours(n))
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn json_stdout(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
 }
 
 /// The rows of a table on stdout, by their NAMESPACE column: namespace → RESULT.

@@ -11,7 +11,7 @@ use kube_sim::{RequestRecord, Sim, SimConfig};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::common::{calls, qaenv, stderr, stdout};
+use crate::common::{assert_exit, calls, json_stdout, qaenv, stderr, stdout};
 
 /// A simulator with the blue/green fixture and a home directory for the binary.
 struct Cluster {
@@ -140,21 +140,6 @@ impl Cluster {
             .filter_map(|a| a["targetRef"]["name"].as_str().map(str::to_string))
             .collect()
     }
-}
-
-fn assert_exit(output: &Output, code: i32) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "stdout:\n{}\nstderr:\n{}",
-        stdout(output),
-        stderr(output)
-    );
-}
-
-fn json_stdout(output: &Output) -> Value {
-    serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", stdout(output)))
 }
 
 fn kubectl_jsonpath(cluster: &Cluster, path: &str) -> String {
