@@ -510,6 +510,23 @@ pub(crate) mod tests {
         }
     }
 
+    /// Service `web` of `inv` in a canary of green over blue at `weight` percent: its
+    /// selector opened to both colours, the canary recorded in its annotation.
+    pub fn in_canary(inv: &mut Inventory, weight: u8) {
+        let state = CanaryState {
+            label: "color".into(),
+            stable: "blue".into(),
+            canary: "green".into(),
+            weight,
+            selector: labels(&[("app", "web"), ("color", "blue")]),
+        };
+        inv.services[0].selector = labels(&[("app", "web")]);
+        inv.services[0].annotations = Some(labels(&[(
+            labels::CANARY,
+            &serde_json::to_string(&state).unwrap(),
+        )]));
+    }
+
     #[test]
     fn selectors_read_like_kubectl() {
         assert_eq!(
@@ -700,18 +717,7 @@ pub(crate) mod tests {
     #[test]
     fn colours_of_reports_a_canary() {
         let mut inv = blue_green();
-        let canary = CanaryState {
-            label: "color".into(),
-            stable: "blue".into(),
-            canary: "green".into(),
-            weight: 25,
-            selector: labels(&[("app", "web"), ("color", "blue")]),
-        };
-        inv.services[0].selector = labels(&[("app", "web")]);
-        inv.services[0].annotations = Some(labels(&[(
-            labels::CANARY,
-            &serde_json::to_string(&canary).unwrap(),
-        )]));
+        in_canary(&mut inv, 25);
         let web = &colours_of(&inv, "color")[0];
         assert_eq!(
             web.selection,

@@ -598,7 +598,7 @@ fn scale_for_canary(deployment: &DeploymentState, key: &str, to: i32) -> Scale {
 mod tests {
     use super::*;
     use crate::error::ExitCode;
-    use crate::release::model::tests::{blue_green, deployment, labels, pods, service};
+    use crate::release::model::tests::{blue_green, deployment, in_canary, labels, pods, service};
 
     fn promote(colour: &str) -> Intent {
         Intent::Promote {
@@ -728,18 +728,7 @@ mod tests {
     #[test]
     fn canary_reweight_keeps_the_original_counts() {
         let mut inv = blue_green();
-        let state = CanaryState {
-            label: "color".into(),
-            stable: "blue".into(),
-            canary: "green".into(),
-            weight: 10,
-            selector: labels(&[("app", "web"), ("color", "blue")]),
-        };
-        inv.services[0].selector = labels(&[("app", "web")]);
-        inv.services[0].annotations = Some(labels(&[(
-            labels::CANARY,
-            &serde_json::to_string(&state).unwrap(),
-        )]));
+        in_canary(&mut inv, 10);
         // After a 10% canary of 10: 1 green (was 10), 9 blue (was 10).
         inv.deployments = vec![deployment("blue", 9), deployment("green", 1)];
         for (d, original) in inv.deployments.iter_mut().zip(["10", "10"]) {
@@ -786,18 +775,7 @@ mod tests {
     #[test]
     fn promote_ends_a_canary_by_restoring_counts_first() {
         let mut inv = blue_green();
-        let state = CanaryState {
-            label: "color".into(),
-            stable: "blue".into(),
-            canary: "green".into(),
-            weight: 25,
-            selector: labels(&[("app", "web"), ("color", "blue")]),
-        };
-        inv.services[0].selector = labels(&[("app", "web")]);
-        inv.services[0].annotations = Some(labels(&[(
-            labels::CANARY,
-            &serde_json::to_string(&state).unwrap(),
-        )]));
+        in_canary(&mut inv, 25);
         inv.deployments = vec![deployment("blue", 3), deployment("green", 1)];
         inv.deployments[1].annotations = Some(labels(&[(labels::REPLICAS_BEFORE_CANARY, "3")]));
         inv.pods = pods("blue", 3, 3);
